@@ -1,0 +1,9 @@
+#pragma once
+// Every sub-command of segrun. Adding a command = one file + one line here + one in cli.cpp.
+#include <CLI/CLI.hpp>
+
+namespace segrun::app {
+
+void add_version_command(CLI::App& root);
+
+}  // namespace segrun::app

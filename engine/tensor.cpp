@@ -1,0 +1,307 @@
+#include "engine/tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <sstream>
+
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/half.h"
+#include "engine/ops/elementwise.h"
+
+namespace segrun {
+
+size_t dtype_size(DType t) {
+  switch (t) {
+    case DType::F32: return 4;
+    case DType::F64: return 8;
+    case DType::F16: return 2;
+    case DType::I32: return 4;
+    case DType::U8: return 1;
+  }
+  return 0;
+}
+
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::F32: return "f32";
+    case DType::F64: return "f64";
+    case DType::F16: return "f16";
+    case DType::I32: return "i32";
+    case DType::U8: return "u8";
+  }
+  return "?";
+}
+
+std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
+
+Device Device::parse(const std::string& s) {
+  if (s == "cpu") return cpu();
+  if (s == "cuda" || s == "cuda:0") return cuda(0);
+  throw_invalid("device: unknown device '", s, "' (expected cpu or cuda)");
+}
+
+std::string shape_str(const std::vector<int64_t>& shape) {
+  std::ostringstream os;
+  os << "[";
+  for (size_t i = 0; i < shape.size(); ++i) os << (i ? "," : "") << shape[i];
+  os << "]";
+  return os.str();
+}
+
+int64_t shape_numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+namespace {
+DeviceAllocator g_cuda_allocator_storage;  // set once at CUDA start-up, read-only afterwards
+bool g_cuda_allocator_set = false;
+constexpr size_t kCpuAlignment = 64;
+}  // namespace
+
+void set_cuda_allocator(DeviceAllocator alloc) {
+  g_cuda_allocator_storage = std::move(alloc);
+  g_cuda_allocator_set = true;
+}
+
+const DeviceAllocator* cuda_allocator() { return g_cuda_allocator_set ? &g_cuda_allocator_storage : nullptr; }
+
+Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
+  const size_t n = bytes ? bytes : 1;
+  if (device.is_cpu()) {
+    data_ = std::aligned_alloc(kCpuAlignment, (n + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment);
+    if (!data_) throw std::bad_alloc();
+  } else {
+    const DeviceAllocator* a = cuda_allocator();
+    if (!a) throw std::runtime_error("tensor: cuda device requested but segrun was built without CUDA or no GPU is present");
+    data_ = a->allocate(n);
+  }
+}
+
+Storage::~Storage() {
+  if (device_.is_cpu()) {
+    std::free(data_);
+  } else if (const DeviceAllocator* a = cuda_allocator()) {
+    a->release(data_);
+  }
+}
+
+void check_defined(const Tensor& t, const char* op, const char* what) {
+  SEGRUN_CHECK_ARG(t.defined(), op, ": ", what, " is an undefined tensor");
+}
+
+void check_same_device_dtype(const Tensor& a, const Tensor& b, const char* op) {
+  SEGRUN_CHECK_ARG(a.device() == b.device(), op, ": tensors on different devices (", a.str(), " vs ", b.str(), ")");
+  SEGRUN_CHECK_ARG(a.dtype() == b.dtype(), op, ": dtype mismatch (", a.str(), " vs ", b.str(), ")");
+}
+
+void throw_unsupported_dtype(const char* op, DType dt) {
+  throw_invalid(op, ": unsupported dtype ", dtype_name(dt), " (expected f32 or f64 here)");
+}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
+  SEGRUN_CHECK_ARG(shape.size() <= kMaxDims, "tensor: at most ", kMaxDims, " dims, got ", shape_str(shape));
+  for (int64_t d : shape) SEGRUN_CHECK_ARG(d >= 0, "tensor: negative dimension in ", shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = std::make_shared<Storage>(static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype), device);
+  impl->shape = shape;
+  impl->dtype = dtype;
+  return Tensor(impl);
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
+  t.fill_(0.0);
+  return t;
+}
+
+Tensor Tensor::full(const Shape& shape, double value, DType dtype, Device device) {
+  Tensor t = empty(shape, dtype, device);
+  t.fill_(value);
+  return t;
+}
+
+Tensor Tensor::arange(int64_t n, DType dtype, Device device) {
+  Tensor t = empty({n}, DType::F64);
+  for (int64_t i = 0; i < n; ++i) t.data<double>()[i] = static_cast<double>(i);
+  return t.contiguous_copy_on(device, dtype);
+}
+
+namespace {
+template <typename T>
+Tensor from_typed(const std::vector<T>& v, const Shape& shape, DType dt) {
+  SEGRUN_CHECK_ARG(static_cast<int64_t>(v.size()) == shape_numel(shape), "tensor: ", v.size(),
+                   " values do not fill shape ", shape_str(shape));
+  Tensor t = Tensor::empty(shape, dt);
+  if (!v.empty()) std::memcpy(t.raw_data(), v.data(), v.size() * sizeof(T));
+  return t;
+}
+}  // namespace
+
+Tensor Tensor::from_vector(const std::vector<float>& v, const Shape& s) { return from_typed(v, s, DType::F32); }
+Tensor Tensor::from_vector(const std::vector<double>& v, const Shape& s) { return from_typed(v, s, DType::F64); }
+Tensor Tensor::from_vector(const std::vector<int32_t>& v, const Shape& s) { return from_typed(v, s, DType::I32); }
+Tensor Tensor::from_vector(const std::vector<uint8_t>& v, const Shape& s) { return from_typed(v, s, DType::U8); }
+
+const Shape& Tensor::shape() const { return impl_->shape; }
+
+int64_t Tensor::size(int64_t d) const {
+  const int64_t n = dim();
+  if (d < 0) d += n;
+  SEGRUN_CHECK_ARG(d >= 0 && d < n, "tensor: dim ", d, " out of range for ", str());
+  return impl_->shape[static_cast<size_t>(d)];
+}
+
+int64_t Tensor::numel() const { return shape_numel(impl_->shape); }
+DType Tensor::dtype() const { return impl_->dtype; }
+Device Tensor::device() const { return impl_->storage->device(); }
+
+std::string Tensor::str() const {
+  if (!defined()) return "undefined";
+  return std::string(dtype_name(dtype())) + shape_str(shape()) + " " + device().str();
+}
+
+void* Tensor::raw_data() const {
+  return static_cast<char*>(impl_->storage->data()) + impl_->offset * static_cast<int64_t>(dtype_size(impl_->dtype));
+}
+
+bool Tensor::same_storage(const Tensor& o) const { return impl_->storage == o.impl_->storage; }
+
+namespace {
+Tensor alias(const Tensor& t, const Shape& shape, int64_t offset) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = t.impl()->storage;
+  impl->offset = offset;
+  impl->shape = shape;
+  impl->dtype = t.dtype();
+  return Tensor(impl);
+}
+}  // namespace
+
+Tensor Tensor::reshape(const Shape& new_shape) const {
+  Shape s = new_shape;
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == -1) {
+      SEGRUN_CHECK_ARG(infer < 0, "reshape: more than one -1 in ", shape_str(new_shape));
+      infer = static_cast<int64_t>(i);
+    } else {
+      known *= s[i];
+    }
+  }
+  if (infer >= 0 && known > 0) s[static_cast<size_t>(infer)] = numel() / known;
+  SEGRUN_CHECK_ARG(shape_numel(s) == numel() && s.size() <= kMaxDims, "reshape: cannot view ", str(), " as ",
+                   shape_str(new_shape));
+  Tensor out = alias(*this, s, impl_->offset);
+  const Shape old = shape();
+  return record("reshape", out, {*this}, [old](const Tensor& g) { return std::vector<Tensor>{g.reshape(old)}; });
+}
+
+Tensor Tensor::slice(int64_t begin, int64_t end) const {
+  SEGRUN_CHECK_ARG(dim() >= 1 && begin >= 0 && begin <= end && end <= size(0), "slice: rows [", begin, ",", end,
+                   ") out of range for ", str());
+  Shape s = shape();
+  s[0] = end - begin;
+  const int64_t row = s[0] ? shape_numel(s) / s[0] : shape_numel(Shape(s.begin() + 1, s.end()));
+  Tensor out = alias(*this, s, impl_->offset + begin * row);
+  const Shape full_shape = shape();
+  return record("slice", out, {*this}, [full_shape, begin, row](const Tensor& g) {
+    Tensor full = Tensor::zeros(full_shape, g.dtype(), g.device());
+    Tensor part = alias(full, g.shape(), begin * row);
+    part.copy_from(g);
+    return std::vector<Tensor>{full};
+  });
+}
+
+Tensor Tensor::clone() const {
+  Tensor out = empty(shape(), dtype(), device());
+  out.copy_from(*this);
+  return out;
+}
+
+Tensor Tensor::to(Device d) const {
+  if (d == device()) return *this;
+  Tensor out = empty(shape(), dtype(), d);
+  out.copy_from(*this);
+  const Device src = device();
+  return record("to_device", out, {*this}, [src](const Tensor& g) { return std::vector<Tensor>{g.to(src)}; });
+}
+
+Tensor Tensor::to(DType dt) const { return cast(*this, dt); }
+
+Tensor Tensor::contiguous_copy_on(Device d, DType dt) const {
+  Tensor t = dt == dtype() ? *this : cast(detach(), dt);
+  Tensor out = empty(shape(), dt, d);
+  out.copy_from(t);
+  return out;
+}
+
+void Tensor::copy_from(const Tensor& src) {
+  SEGRUN_CHECK_ARG(src.shape() == shape() && src.dtype() == dtype(), "copy: ", src.str(), " into ", str());
+  const size_t n = nbytes();
+  if (n == 0 || raw_data() == src.raw_data()) return;
+  if (device().is_cpu() && src.device().is_cpu()) {
+    std::memcpy(raw_data(), src.raw_data(), n);
+    return;
+  }
+  const DeviceAllocator* a = cuda_allocator();
+  if (!a) throw std::runtime_error("copy: cuda tensor in a build without CUDA");
+  if (device().is_cuda() && src.device().is_cuda()) a->copy_device(raw_data(), src.raw_data(), n);
+  else a->copy_host(raw_data(), src.raw_data(), n, device().is_cuda());
+}
+
+void Tensor::fill_(double value) { fill(*this, value); }
+
+double Tensor::at(int64_t i) const {
+  SEGRUN_CHECK_ARG(device().is_cpu(), "at: tensor is on ", device().str(), "; move it to the cpu first");
+  SEGRUN_CHECK_ARG(i >= 0 && i < numel(), "at: index ", i, " out of range for ", str());
+  switch (dtype()) {
+    case DType::F32: return data<float>()[i];
+    case DType::F64: return data<double>()[i];
+    case DType::F16: return half_to_float(data<uint16_t>()[i]);
+    case DType::I32: return data<int32_t>()[i];
+    case DType::U8: return data<uint8_t>()[i];
+  }
+  return 0;
+}
+
+double Tensor::item() const {
+  SEGRUN_CHECK_ARG(numel() == 1, "item: tensor ", str(), " is not a single value");
+  return device().is_cpu() ? at(0) : to(Device::cpu()).at(0);
+}
+
+std::vector<double> Tensor::to_double_vector() const {
+  Tensor c = device().is_cpu() ? *this : detach().to(Device::cpu());
+  std::vector<double> v(static_cast<size_t>(numel()));
+  for (int64_t i = 0; i < numel(); ++i) v[static_cast<size_t>(i)] = c.at(i);
+  return v;
+}
+
+std::vector<float> Tensor::to_float_vector() const {
+  std::vector<double> d = to_double_vector();
+  return std::vector<float>(d.begin(), d.end());
+}
+
+bool Tensor::requires_grad() const { return impl_->requires_grad; }
+
+Tensor& Tensor::set_requires_grad(bool r) {
+  SEGRUN_CHECK_ARG(!r || is_floating(dtype()), "requires_grad: only floating tensors can require grad, got ", str());
+  impl_->requires_grad = r;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return impl_->grad; }
+void Tensor::set_grad(const Tensor& g) { impl_->grad = g; }
+std::shared_ptr<Node> Tensor::grad_fn() const { return impl_->grad_fn; }
+
+void Tensor::set_grad_fn(std::shared_ptr<Node> fn) {
+  impl_->grad_fn = std::move(fn);
+  impl_->requires_grad = impl_->grad_fn != nullptr;
+}
+
+Tensor Tensor::detach() const { return alias(*this, shape(), impl_->offset); }
+
+}  // namespace segrun

@@ -1,0 +1,52 @@
+// Drives the op-case table: every case is gradient-checked in f64 against central differences
+// and its f32 forward compared with the f64 forward.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "tests/support/gradcheck.h"
+
+using namespace segrun;
+using namespace segrun::testing;
+
+TEST_CASE("every op is in the op-case table") {
+  const std::set<std::string> required = {
+      "conv2d", "conv_transpose2d", "batch_norm2d", "relu", "sigmoid", "add", "sub", "mul", "concat",
+      "max_pool2d", "global_avg_pool", "resize_bilinear", "softmax", "log_softmax", "sum", "mean"};
+  std::set<std::string> present;
+  for (const OpCase& c : op_case_registry()) present.insert(c.op);
+  for (const std::string& op : required) {
+    INFO("op missing from the table: " << op);
+    CHECK(present.count(op) == 1);
+  }
+}
+
+TEST_CASE("gradient check (f64 central differences) for every op case") {
+  std::map<std::string, int> checked;
+  for (const OpCase& c : op_case_registry()) {
+    const GradCheckResult r = gradcheck(c);
+    INFO(c.op << " [" << c.name << "] " << r.worst_input << " max relative error " << r.max_rel_error);
+    CHECK(r.max_rel_error <= c.grad_tol);
+    std::printf("gradcheck %-18s %-48s max rel err %.2e (tol %.0e)\n", c.op.c_str(), c.name.c_str(), r.max_rel_error,
+                c.grad_tol);
+    ++checked[c.op];
+  }
+  std::printf("gradcheck: %zu ops, %zu cases\n", checked.size(), op_case_registry().size());
+  CHECK(!checked.empty());
+}
+
+TEST_CASE("f32 forward agrees with f64 forward for every op case") {
+  for (const OpCase& c : op_case_registry()) {
+    if (!c.check_f32) continue;
+    NoGradGuard no_grad;
+    const Tensor out64 = c.run(make_inputs(c, DType::F64, Device::cpu(), 7));
+    const Tensor out32 = c.run(make_inputs(c, DType::F32, Device::cpu(), 7));
+    CHECK(out32.dtype() == DType::F32);
+    const double err = max_rel_diff(out32, out64);
+    INFO(c.op << " [" << c.name << "] f32 vs f64 relative difference " << err);
+    CHECK(err <= c.f32_tol);
+  }
+}

@@ -1,0 +1,57 @@
+#pragma once
+// The one table of op cases. Each family registers its cases with SEGRUN_OP_CASES; the same
+// table drives the CPU gradient check (tests/engine), the f32-vs-f64 forward check and the
+// CPU-vs-CUDA parity suite (tests/cuda).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/ops.h"
+
+namespace segrun::testing {
+
+struct InputSpec {
+  enum class Kind {
+    Uniform,  // floating, values in [lo, hi), differentiated
+    Fixed,    // floating, values in [lo, hi), not differentiated (e.g. running statistics)
+    Labels,   // integer class ids in [0, classes) with about 10% set to 255 (ignored)
+  };
+  Shape shape;
+  Kind kind = Kind::Uniform;
+  double lo = -1.0, hi = 1.0;
+  int classes = 0;
+  DType label_dtype = DType::U8;
+
+  static InputSpec uniform(Shape s, double lo = -1.0, double hi = 1.0) { return {std::move(s), Kind::Uniform, lo, hi}; }
+  static InputSpec fixed(Shape s, double lo, double hi) { return {std::move(s), Kind::Fixed, lo, hi}; }
+  static InputSpec labels(Shape s, int classes) { return {std::move(s), Kind::Labels, 0, 0, classes}; }
+  bool differentiable() const { return kind == Kind::Uniform; }
+};
+
+struct OpCase {
+  std::string op;    // the op (family member) this case exercises, e.g. "conv2d"
+  std::string name;  // what is special about it, e.g. "3x3 stride 2 dilation 2, batch 2"
+  std::vector<InputSpec> inputs;
+  std::function<Tensor(const std::vector<Tensor>&)> run;
+  double grad_tol = 1e-6;     // max relative error, analytic vs central differences (f64)
+  double f32_tol = 1e-4;      // f32 forward vs f64 forward, relative to the output's max
+  double fd_step = 1e-6;      // finite-difference step
+  bool check_f32 = true;
+};
+
+std::vector<OpCase>& op_case_registry();
+
+struct OpCaseRegistrar {
+  explicit OpCaseRegistrar(std::vector<OpCase> (*make)());
+};
+
+// Builds the inputs of a case in `dtype` (floating inputs) on `device`; labels keep their dtype.
+// The values depend only on `seed` and the case, so f32, f64 and CUDA runs see the same numbers.
+std::vector<Tensor> make_inputs(const OpCase& c, DType dtype, Device device, uint64_t seed);
+
+}  // namespace segrun::testing
+
+#define SEGRUN_OP_CASES(family)                                                                 \
+  static std::vector<::segrun::testing::OpCase> family##_op_cases();                            \
+  static const ::segrun::testing::OpCaseRegistrar family##_op_case_registrar(family##_op_cases); \
+  static std::vector<::segrun::testing::OpCase> family##_op_cases()
