@@ -11,6 +11,11 @@ namespace segrun::app {
 namespace {
 constexpr CommandAdder kCommands[] = {
     add_version_command,
+    add_train_command,
+    add_ablation_command,
+    add_report_command,
+    add_predict_command,
+    add_demo_command,
 };
 }  // namespace
 

@@ -5,5 +5,12 @@
 namespace segrun::app {
 
 void add_version_command(CLI::App& root);
+void add_train_command(CLI::App& root);
+void add_ablation_command(CLI::App& root);
+void add_report_command(CLI::App& root);
+void add_predict_command(CLI::App& root);
+void add_demo_command(CLI::App& root);
+// `bench train`, a child of the `bench` command.
+void add_bench_train(CLI::App& bench);
 
 }  // namespace segrun::app

@@ -1,0 +1,113 @@
+#include "apps/segrun/ablation.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+#include "apps/segrun/report/report_writer.h"
+#include "apps/segrun/trainer.h"
+
+namespace segrun::app {
+
+namespace {
+
+// The best finished configuration of the first model, or "" while any of its runs is unfinished.
+std::string best_first_model_config(const AblationPlan& plan) {
+  std::string best;
+  double best_miou = -1;
+  for (const std::string& config : plan.configs) {
+    const std::string dir = join_path(plan.out, run_folder_name(plan.model, config));
+    if (run_state(dir) != RunState::Finished) return "";
+    const double miou = read_json_file(join_path(dir, "metrics.json")).at("best_miou").get<double>();
+    if (miou > best_miou) {
+      best_miou = miou;
+      best = config;
+    }
+  }
+  return best;
+}
+
+void write_study_file(const AblationPlan& plan, const std::string& best) {
+  Json runs = Json::array();
+  for (const std::string& c : plan.configs) runs.push_back(run_folder_name(plan.model, c));
+  if (!plan.then_model.empty() && !best.empty()) runs.push_back(run_folder_name(plan.then_model, best));
+  write_json_atomic(join_path(plan.out, "ablation.json"),
+                    {{"model", plan.model}, {"configs", plan.configs}, {"then", plan.then_model},
+                     {"best_config", best}, {"runs", runs}});
+}
+
+// Trains one run unless it has finished; an interrupted run resumes.
+void run_one(const AblationPlan& plan, const std::string& model, const std::string& config, AblationOutcome& outcome) {
+  TrainConfig c = plan.base;
+  c.model = model;
+  c.out = join_path(plan.out, run_folder_name(model, config));
+  c.resume = true;
+  c.loss = config;
+  finalize_train_config(c, "");
+  if (run_state(c.out) == RunState::Finished) {
+    std::fprintf(stderr, "%s: finished, skipped\n", run_folder_name(model, config).c_str());
+    ++outcome.runs_skipped;
+    return;
+  }
+  run_training(c);
+  ++outcome.runs_trained;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_config_list(const std::string& text) {
+  const std::vector<std::string> known = loss_config_names();
+  if (text == "all") return known;
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      throw std::invalid_argument("--configs: unknown configuration '" + name + "' (known: all or a comma list of equal, "
+                                  "ce_dominant, dice_dominant, focal_dominant, ce_only, dice_only, focal_only)");
+    }
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  if (out.empty()) throw std::invalid_argument("--configs: no configuration given");
+  return out;
+}
+
+void parse_shard(const std::string& text, int& index, int& count) {
+  const size_t slash = text.find('/');
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument(text);
+    index = std::stoi(text.substr(0, slash));
+    count = std::stoi(text.substr(slash + 1));
+  } catch (const std::logic_error&) {
+    throw std::invalid_argument("--shard " + text + ": expected i/n, e.g. 0/4");
+  }
+  if (count < 1 || index < 0 || index >= count) {
+    throw std::invalid_argument("--shard " + text + ": need 0 <= i < n");
+  }
+}
+
+std::string run_folder_name(const std::string& model, const std::string& config) { return model + "-" + config; }
+
+AblationOutcome run_ablation(const AblationPlan& plan) {
+  make_directories(plan.out);
+  write_study_file(plan, best_first_model_config(plan));
+  AblationOutcome outcome;
+  for (size_t k = 0; k < plan.configs.size(); ++k) {
+    if (static_cast<int>(k % plan.shard_count) == plan.shard_index) run_one(plan, plan.model, plan.configs[k], outcome);
+  }
+  outcome.best_config = best_first_model_config(plan);
+  write_study_file(plan, outcome.best_config);
+  bool then_done = plan.then_model.empty();
+  if (!plan.then_model.empty() && !outcome.best_config.empty()) {
+    if (static_cast<int>(plan.configs.size() % plan.shard_count) == plan.shard_index) {
+      run_one(plan, plan.then_model, outcome.best_config, outcome);
+    }
+    then_done = run_state(join_path(plan.out, run_folder_name(plan.then_model, outcome.best_config))) == RunState::Finished;
+  }
+  outcome.complete = !outcome.best_config.empty() && then_done;
+  if (outcome.complete) outcome.report_html = report::write_report(plan.out, {}).html;
+  return outcome;
+}
+
+}  // namespace segrun::app

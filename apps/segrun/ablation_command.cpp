@@ -1,0 +1,57 @@
+// segrun ablation: the seven loss configurations, the best on a second model, the report.
+#include <cstdio>
+#include <memory>
+
+#include "apps/segrun/ablation.h"
+#include "apps/segrun/commands.h"
+#include "models/factory.h"
+
+namespace segrun::app {
+
+namespace {
+
+struct AblationFlags {
+  AblationPlan plan;
+  std::string configs = "all";
+  std::string shard = "0/1";
+};
+
+void run_ablation_command(AblationFlags& flags) {
+  AblationPlan& plan = flags.plan;
+  try {
+    plan.configs = parse_config_list(flags.configs);
+    parse_shard(flags.shard, plan.shard_index, plan.shard_count);
+    const std::string cache_dir = plan.base.cache_dir;
+    plan.base.out = join_path(plan.out, "run");
+    finalize_train_config(plan.base, "");
+    plan.base.cache_dir = cache_dir;
+  } catch (const std::invalid_argument& e) {
+    throw CLI::ValidationError(e.what());
+  }
+  const AblationOutcome outcome = run_ablation(plan);
+  std::printf("runs trained: %d, already finished: %d\n", outcome.runs_trained, outcome.runs_skipped);
+  if (outcome.complete) {
+    std::printf("best configuration: %s\nreport: %s\n", outcome.best_config.c_str(), outcome.report_html.c_str());
+  } else {
+    std::printf("study incomplete (other shards still running); run `segrun report %s` once they finish\n", plan.out.c_str());
+  }
+}
+
+}  // namespace
+
+void add_ablation_command(CLI::App& root) {
+  auto flags = std::make_shared<AblationFlags>();
+  CLI::App* cmd = root.add_subcommand("ablation", "Run the loss-weight ablation study and write its report");
+  cmd->add_option("--model", flags->plan.model, "Network for the seven configurations")
+      ->check(CLI::IsMember(models::model_names()))
+      ->capture_default_str();
+  cmd->add_option("--configs", flags->configs, "all, or a comma list of configurations")->capture_default_str();
+  cmd->add_option("--then", flags->plan.then_model, "Second network, trained with the best configuration")
+      ->check(CLI::IsMember(models::model_names()));
+  add_training_flags(*cmd, flags->plan.base);
+  cmd->add_option("--out", flags->plan.out, "Study directory (one run folder per run)")->required();
+  cmd->add_option("--shard", flags->shard, "i/n: run only runs k with k mod n = i (0 <= i < n)")->capture_default_str();
+  cmd->callback([flags] { run_ablation_command(*flags); });
+}
+
+}  // namespace segrun::app

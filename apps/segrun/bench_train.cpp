@@ -1,0 +1,108 @@
+// segrun bench train: times a full training step (forward, combined loss, backward, unscale,
+// clip, AdamW) on synthetic batches; prints one JSON object.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include <sys/resource.h>
+
+#include "apps/segrun/commands.h"
+#include "apps/segrun/train_config.h"
+#include "apps/segrun/train_step.h"
+#include "engine/backend_info.h"
+#include "losses/configs.h"
+#include "models/factory.h"
+
+namespace segrun::app {
+
+namespace {
+
+struct TrainBenchOptions {
+  std::string model = "attention_unet";
+  std::string loss = "dice_dominant";
+  std::string size = "512x256";
+  int batch = 4;
+  int width = 64;
+  int classes = 19;
+  bool amp = false;
+  std::string device = "cpu";
+  int threads = 0;
+  int warmup = 2, runs = 7;
+};
+
+double peak_host_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+data::Batch synthetic_batch(const TrainBenchOptions& o, int width, int height) {
+  Generator gen(7);
+  data::Batch batch;
+  batch.images = gen.normal({o.batch, height, width, 3}, 0.0, 1.0);
+  std::vector<uint8_t> labels(static_cast<size_t>(o.batch) * width * height);
+  for (uint8_t& l : labels) l = static_cast<uint8_t>(gen.next_below(static_cast<uint64_t>(o.classes)));
+  batch.labels = Tensor::from_vector(labels, {o.batch, height, width});
+  return batch;
+}
+
+void run_train_bench(const TrainBenchOptions& o) {
+  int width = 0, height = 0;
+  parse_size(o.size, width, height);
+  if (o.amp && o.device == "cpu") throw std::invalid_argument("bench train: --amp needs --device cuda");
+  if (o.runs < 3) throw std::invalid_argument("bench train: --runs must be >= 3");
+  const Device device = Device::parse(o.device);
+  if (device.is_cuda() && !cuda_info().built) throw std::invalid_argument("bench train: this segrun was built without CUDA");
+  set_cpu_threads(o.threads);
+  Generator gen(42);
+  std::unique_ptr<nn::SegmentationModel> model = models::make_model(o.model, 3, o.classes, o.width, gen);
+  model->to(device);
+  nn::AdamW optimizer(model->named_parameters());
+  nn::LossScalerOptions scaler_options;
+  scaler_options.enabled = o.amp;
+  nn::LossScaler scaler(scaler_options);
+  LossSetup loss;
+  loss.weights = losses::loss_config(o.loss);
+  StepContext ctx{*model, optimizer, scaler, model->parameters(), loss, 1.0, device};
+  const data::Batch batch = synthetic_batch(o, width, height);
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> ms;
+  for (int i = 0; i < o.warmup + o.runs; ++i) {
+    const Clock::time_point start = Clock::now();
+    train_step(ctx, batch, false);
+    (void)ctx.parameters.front().reshape({ctx.parameters.front().numel()}).slice(0, 1).to(Device::cpu());
+    if (i >= o.warmup) ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  const double median = ms[ms.size() / 2];
+  const nlohmann::json out = {{"bench", "train"}, {"model", o.model}, {"loss", o.loss}, {"device", device.str()},
+                              {"amp", o.amp}, {"threads", cpu_thread_count()}, {"batch", o.batch},
+                              {"width", width}, {"height", height}, {"model_width", o.width},
+                              {"params", model->parameter_count()}, {"warmup", o.warmup}, {"runs", o.runs},
+                              {"step_ms", median}, {"step_ms_min", ms.front()},
+                              {"img_per_s", 1000.0 * o.batch / median}, {"peak_mib", peak_host_mib()},
+                              {"peak_mib_source", "host peak RSS"}};
+  std::printf("%s\n", out.dump().c_str());
+}
+
+}  // namespace
+
+void add_bench_train(CLI::App& bench) {
+  auto o = std::make_shared<TrainBenchOptions>();
+  CLI::App* cmd = bench.add_subcommand("train", "Time one full training step on synthetic batches");
+  cmd->add_option("--model", o->model, "Network")->check(CLI::IsMember(models::model_names()))->capture_default_str();
+  cmd->add_option("--loss", o->loss, "Loss configuration")->check(CLI::IsMember(loss_config_names()))->capture_default_str();
+  cmd->add_option("--size", o->size, "Input WIDTHxHEIGHT (multiples of 16)")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--width", o->width, "Model width")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--classes", o->classes, "Classes")->check(CLI::Range(2, 255))->capture_default_str();
+  cmd->add_flag("--amp", o->amp, "FP16 mixed precision with loss scaling (CUDA)");
+  cmd->add_option("--device", o->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads (0: OpenMP default)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--warmup", o->warmup, "Untimed steps first")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--runs", o->runs, "Timed steps; the median is reported")->capture_default_str();
+  cmd->callback([o] { run_train_bench(*o); });
+}
+
+}  // namespace segrun::app

@@ -1,0 +1,30 @@
+#pragma once
+// Training checkpoints (last.safetensors, best.safetensors): model weights and buffers, AdamW
+// moments, loss-scaler state, and the loop position as safetensors metadata.
+#include <string>
+
+#include "apps/segrun/run_records.h"
+#include "nn/grad_scaling.h"
+#include "nn/module.h"
+#include "nn/optim.h"
+
+namespace segrun::app {
+
+// Where the loop stands after a completed epoch. Every random draw of training is keyed by
+// (seed, epoch) (data order, augmentation), so seed and next_epoch are the whole RNG state.
+struct LoopState {
+  int next_epoch = 0;
+  long next_step = 0;
+  size_t log_lines = 0;   // log.jsonl lines belonging to the completed epochs
+  double elapsed_s = 0;   // training wall time so far
+  uint64_t seed = 0;
+  bool has_best = false;
+  BestScores best;
+};
+
+void save_checkpoint(const std::string& path, const nn::Module& model, const nn::AdamW& optimizer,
+                     const nn::LossScaler& scaler, const LoopState& state);
+// Restores model, optimiser and scaler in place; errors name the file and the key.
+LoopState load_checkpoint(const std::string& path, nn::Module& model, nn::AdamW& optimizer, nn::LossScaler& scaler);
+
+}  // namespace segrun::app

@@ -1,0 +1,19 @@
+#pragma once
+// `segrun train`: one run of the paper's protocol into a run directory (config.json, log.jsonl,
+// last/best.safetensors, metrics.json, per_image_miou.json, val_pred/).
+#include <string>
+
+#include "apps/segrun/run_records.h"
+#include "apps/segrun/train_config.h"
+
+namespace segrun::app {
+
+// Trains (or, with config.resume, continues from last.safetensors) and returns the summary
+// written to metrics.json. A finished run is not retrained: its metrics are returned.
+RunMetrics run_training(const TrainConfig& config);
+
+// The run directory's state: nothing there, interrupted (checkpoint, no metrics) or finished.
+enum class RunState { Empty, Interrupted, Finished };
+RunState run_state(const std::string& run_dir);
+
+}  // namespace segrun::app
