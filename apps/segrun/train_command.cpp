@@ -34,7 +34,9 @@ void add_train_command(CLI::App& root) {
     } catch (const std::invalid_argument& e) {
       throw CLI::ValidationError(e.what());
     }
-    const RunMetrics m = run_training(*config);
+    const std::optional<RunMetrics> metrics = run_training(*config);
+    if (!metrics) return;
+    const RunMetrics& m = *metrics;
     std::printf("best mIoU %.4f (epoch %d), final mIoU %.4f, best pixel acc %.4f, wall time %.1f s\n", m.best_miou,
                 m.best_epoch + 1, m.final_miou, m.best_pixel_accuracy, m.wall_time_s);
     std::printf("run directory: %s\n", config->out.c_str());

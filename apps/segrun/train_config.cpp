@@ -120,6 +120,9 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
   cmd.add_option("--max-steps-per-epoch", c.max_steps_per_epoch, "Stop each epoch after N steps (0 = whole split)")->check(CLI::NonNegativeNumber);
   cmd.add_option("--grad-probe-every", c.grad_probe_every, "Every N steps, each term's parameter-gradient norm (0 = off)")->check(CLI::NonNegativeNumber);
   cmd.add_flag("--quiet", c.quiet, "Only the per-epoch lines");
+  cmd.add_option("--stop-after-epochs", c.stop_after_epochs, "Stop as if interrupted after N epochs (resume tests)")
+      ->check(CLI::NonNegativeNumber)
+      ->group("");
 }
 
 std::vector<std::string> loss_config_names() {

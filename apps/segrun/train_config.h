@@ -35,6 +35,7 @@ struct TrainConfig {
   int loader_threads = 2;
   int max_steps_per_epoch = 0;  // 0 = the whole split (smoke tests use a few)
   int grad_probe_every = 0;     // 0 = off
+  int stop_after_epochs = 0;    // stop as if interrupted once this many epochs are done (0 = never)
   bool quiet = false;
 
   // The paper's protocol (REFERENCE.md sections 1 and 5).

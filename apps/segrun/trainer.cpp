@@ -163,7 +163,7 @@ RunState run_state(const std::string& run_dir) {
   return RunState::Empty;
 }
 
-RunMetrics run_training(const TrainConfig& config) {
+std::optional<RunMetrics> run_training(const TrainConfig& config) {
   const RunFiles files(config.out);
   if (config.resume && run_state(config.out) == RunState::Finished) return metrics_from_json(read_json_file(files.metrics));
   if (config.threads > 0) set_cpu_threads(config.threads);
@@ -176,6 +176,10 @@ RunMetrics run_training(const TrainConfig& config) {
     s.optimizer->set_lr(nn::StepLR(config.lr, config.lr_step, config.lr_gamma).lr_at(epoch));
     const double train_loss = train_epoch(s, epoch);
     finish_epoch(s, epoch, train_loss, started);
+    if (config.stop_after_epochs > 0 && epoch + 1 >= config.stop_after_epochs && epoch + 1 < config.epochs) {
+      s.progress.note("stopped after epoch " + std::to_string(epoch + 1) + "; continue with --resume");
+      return std::nullopt;
+    }
   }
   const RunMetrics metrics = summarise_run(read_run_log(files.log), s.state.best, s.state.elapsed_s);
   write_json_atomic(files.metrics, to_json(metrics, s.data.train.info.class_names));

@@ -147,8 +147,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
     if (step >= raw) break;
   }
   std::vector<double> ticks;
-  const double first = std::floor(lo / step + 1e-9) * step;
-  for (double t = first; t <= hi + step * 0.999; t += step) ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+  const double first = std::floor(lo / step + 1e-9);
+  for (double i = first; i * step <= hi + step * 0.999; i += 1) ticks.push_back(i == 0 ? 0.0 : i * step);
   return ticks;
 }
 
