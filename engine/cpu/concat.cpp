@@ -35,7 +35,7 @@ void split_last(const T* in, int64_t rows, const std::vector<int64_t>& widths, c
   }
 }
 
-#define SEGRUN_INSTANTIATE(T)                                                                               \
+#define SEGRUN_INSTANTIATE(T)                                                                           \
   template void concat_last<T>(const std::vector<const T*>&, const std::vector<int64_t>&, int64_t, T*); \
   template void split_last<T>(const T*, int64_t, const std::vector<int64_t>&, const std::vector<T*>&);
 SEGRUN_INSTANTIATE(float)

@@ -78,12 +78,11 @@ void batch_norm_backward(const T* x, const T* grad_y, int64_t rows, int64_t chan
   }
 }
 
-#define SEGRUN_INSTANTIATE(T)                                                                                  \
-  template void batch_norm_statistics<T>(const T*, int64_t, int64_t, double*, double*);                        \
-  template void batch_norm_apply<T>(const T*, int64_t, int64_t, const double*, const double*, const T*,        \
-                                    const T*, T*);                                                             \
-  template void batch_norm_backward<T>(const T*, const T*, int64_t, int64_t, const double*, const double*,     \
-                                       const T*, bool, T*, T*, T*);
+#define SEGRUN_INSTANTIATE(T)                                                                                          \
+  template void batch_norm_statistics<T>(const T*, int64_t, int64_t, double*, double*);                                \
+  template void batch_norm_apply<T>(const T*, int64_t, int64_t, const double*, const double*, const T*, const T*, T*); \
+  template void batch_norm_backward<T>(const T*, const T*, int64_t, int64_t, const double*, const double*, const T*,   \
+                                       bool, T*, T*, T*);
 SEGRUN_INSTANTIATE(float)
 SEGRUN_INSTANTIATE(double)
 #undef SEGRUN_INSTANTIATE

@@ -109,10 +109,10 @@ void global_avg_pool_backward(const T* grad_y, int64_t batch, int64_t pixels, in
   }
 }
 
-#define SEGRUN_INSTANTIATE(T)                                                                      \
-  template void max_pool_forward<T>(const T*, const PoolGeometry&, T*, int32_t*);                  \
-  template void max_pool_backward<T>(const T*, const int32_t*, const PoolGeometry&, T*);           \
-  template void global_avg_pool_forward<T>(const T*, int64_t, int64_t, int64_t, T*);               \
+#define SEGRUN_INSTANTIATE(T)                                                            \
+  template void max_pool_forward<T>(const T*, const PoolGeometry&, T*, int32_t*);        \
+  template void max_pool_backward<T>(const T*, const int32_t*, const PoolGeometry&, T*); \
+  template void global_avg_pool_forward<T>(const T*, int64_t, int64_t, int64_t, T*);     \
   template void global_avg_pool_backward<T>(const T*, int64_t, int64_t, int64_t, T*);
 SEGRUN_INSTANTIATE(float)
 SEGRUN_INSTANTIATE(double)

@@ -102,9 +102,9 @@ void resize_bilinear_backward(const T* grad_y, const ResizeGeometry& geo, T* gra
   }
 }
 
-#define SEGRUN_INSTANTIATE(T)                                                               \
-  template std::vector<LinearTap<T>> linear_taps<T>(int64_t, int64_t);                      \
-  template void resize_bilinear_forward<T>(const T*, const ResizeGeometry&, T*);            \
+#define SEGRUN_INSTANTIATE(T)                                                    \
+  template std::vector<LinearTap<T>> linear_taps<T>(int64_t, int64_t);           \
+  template void resize_bilinear_forward<T>(const T*, const ResizeGeometry&, T*); \
   template void resize_bilinear_backward<T>(const T*, const ResizeGeometry&, T*);
 SEGRUN_INSTANTIATE(float)
 SEGRUN_INSTANTIATE(double)

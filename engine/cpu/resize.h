@@ -22,7 +22,8 @@ struct ResizeGeometry {
   int64_t batch, in_height, in_width, channels, out_height, out_width;
 };
 
-// y[n, oh, ow] = h.w0 * (w.w0 * x[h.i0, w.i0] + w.w1 * x[h.i0, w.i1]) + h.w1 * (w.w0 * x[h.i1, w.i0] + w.w1 * x[h.i1, w.i1]).
+// With h = taps[oh] along H and w = taps[ow] along W, and r(i) = w.w0 * x[i, w.i0] + w.w1 * x[i, w.i1]:
+//   y[n, oh, ow] = h.w0 * r(h.i0) + h.w1 * r(h.i1).
 template <typename T>
 void resize_bilinear_forward(const T* x, const ResizeGeometry& geo, T* y);
 

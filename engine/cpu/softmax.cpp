@@ -50,8 +50,8 @@ void softmax_backward(const T* y, const T* grad_y, int64_t rows, int64_t cols, b
   }
 }
 
-#define SEGRUN_INSTANTIATE(T)                                                          \
-  template void softmax_forward<T>(const T*, int64_t, int64_t, bool, T*);              \
+#define SEGRUN_INSTANTIATE(T)                                             \
+  template void softmax_forward<T>(const T*, int64_t, int64_t, bool, T*); \
   template void softmax_backward<T>(const T*, const T*, int64_t, int64_t, bool, T*);
 SEGRUN_INSTANTIATE(float)
 SEGRUN_INSTANTIATE(double)

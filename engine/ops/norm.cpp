@@ -17,14 +17,15 @@ constexpr const char* kOp = "batch_norm2d";
 void check_channel_tensor(const Tensor& t, const Tensor& x, const char* what) {
   check_defined(t, kOp, what);
   check_same_device_dtype(x, t, kOp);
-  SEGRUN_CHECK_ARG(t.shape() == Shape{x.size(-1)}, kOp, ": ", what, " has shape ", shape_str(t.shape()),
-                   " but input ", shape_str(x.shape()), " has ", x.size(-1), " channels");
+  SEGRUN_CHECK_ARG(t.shape() == Shape{x.size(-1)}, kOp, ": ", what, " has shape ", shape_str(t.shape()), " but input ",
+                   shape_str(x.shape()), " has ", x.size(-1), " channels");
 }
 
 void check_inputs(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training) {
   check_defined(x, kOp, "input");
-  SEGRUN_CHECK_ARG(x.dim() == 4, kOp, ": input must be N,H,W,C, got shape ", shape_str(x.shape()));
+  SEGRUN_CHECK_ARG(x.dim() == 4 && x.numel() > 0, kOp, ": input must be a non-empty N,H,W,C tensor, got shape ",
+                   shape_str(x.shape()));
   check_channel_tensor(weight, x, "weight");
   check_channel_tensor(bias, x, "bias");
   // Training without running statistics (PyTorch track_running_stats=False) is allowed.
@@ -46,8 +47,8 @@ void update_running(Tensor& running, const std::vector<double>& stat, double mom
 }
 }  // namespace
 
-Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
-                    Tensor running_var, bool training, double momentum, double eps) {
+Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
+                    bool training, double momentum, double eps) {
   check_inputs(x, weight, bias, running_mean, running_var, training);
   const int64_t channels = x.size(-1), rows = x.numel() / channels;
   std::vector<double> mean(static_cast<size_t>(channels)), invstd(static_cast<size_t>(channels));
@@ -73,8 +74,8 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, T
         invstd[c] = 1.0 / std::sqrt(static_cast<double>(running_var.data<T>()[c]) + eps);
       }
     }
-    cpu::batch_norm_apply<T>(x.data<T>(), rows, channels, mean.data(), invstd.data(), weight.data<T>(),
-                             bias.data<T>(), out.data<T>());
+    cpu::batch_norm_apply<T>(x.data<T>(), rows, channels, mean.data(), invstd.data(), weight.data<T>(), bias.data<T>(),
+                             out.data<T>());
   });
   if (!any_requires_grad({x, weight, bias})) return out;
   const std::vector<bool> need = grad_needed({x, weight, bias});

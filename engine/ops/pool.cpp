@@ -13,8 +13,8 @@ namespace {
 cpu::PoolGeometry max_pool_geometry(const Tensor& x, int kernel, int stride, int pad) {
   check_defined(x, "max_pool2d", "input");
   SEGRUN_CHECK_ARG(x.dim() == 4, "max_pool2d: input must be N,H,W,C, got shape ", shape_str(x.shape()));
-  SEGRUN_CHECK_ARG(kernel > 0 && stride > 0 && pad >= 0 && pad <= kernel / 2, "max_pool2d: kernel ", kernel,
-                   " stride ", stride, " pad ", pad, " invalid (need kernel, stride > 0 and 0 <= pad <= kernel/2)");
+  SEGRUN_CHECK_ARG(kernel > 0 && stride > 0 && pad >= 0 && pad <= kernel / 2, "max_pool2d: kernel ", kernel, " stride ",
+                   stride, " pad ", pad, " invalid (need kernel, stride > 0 and 0 <= pad <= kernel/2)");
   const Shape& s = x.shape();
   SEGRUN_CHECK_ARG(s[1] + 2 * pad >= kernel && s[2] + 2 * pad >= kernel, "max_pool2d: input shape ", shape_str(s),
                    " is smaller than the ", kernel, "x", kernel, " window with pad ", pad);

@@ -32,8 +32,12 @@ Tensor softmax_last_dim(const Tensor& x, bool log_output, const char* name) {
 }
 }  // namespace
 
-Tensor softmax(const Tensor& x) { return softmax_last_dim(x, false, "softmax"); }
+Tensor softmax(const Tensor& x) {
+  return softmax_last_dim(x, false, "softmax");
+}
 
-Tensor log_softmax(const Tensor& x) { return softmax_last_dim(x, true, "log_softmax"); }
+Tensor log_softmax(const Tensor& x) {
+  return softmax_last_dim(x, true, "log_softmax");
+}
 
 }  // namespace segrun

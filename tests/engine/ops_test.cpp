@@ -1,5 +1,7 @@
 // Hand-computed values for batch norm, pooling, bilinear resize, concat and softmax, and the
 // errors their front-ends raise for bad shapes.
+#include "engine/ops.h"
+
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -7,8 +9,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include "engine/ops.h"
 
 using namespace segrun;
 
@@ -184,25 +184,34 @@ TEST_CASE("bad shapes throw std::invalid_argument naming the op and the shape") 
                  {"batch_norm2d", "weight", "[4]", "[2,4,4,3]"});
   check_mentions(invalid_argument_message([&] { batch_norm2d(x3, p, p, p, p, false); }), {"batch_norm2d", "[2,4,3]"});
   check_mentions(invalid_argument_message([&] { max_pool2d(x3, 2, 2); }), {"max_pool2d", "[2,4,3]"});
-  check_mentions(invalid_argument_message([&] { max_pool2d(Tensor::zeros({1, 1, 2, 1}), 3, 2, 0); }),
+  check_mentions(invalid_argument_message([&] {
+                   max_pool2d(Tensor::zeros({1, 1, 2, 1}), 3, 2, 0);
+                 }),
                  {"max_pool2d", "[1,1,2,1]"});
   check_mentions(invalid_argument_message([&] { global_avg_pool(x3); }), {"global_avg_pool", "[2,4,3]"});
   check_mentions(invalid_argument_message([&] { resize_bilinear(x3, 8, 8); }), {"resize_bilinear", "[2,4,3]"});
   check_mentions(invalid_argument_message([&] { softmax(Tensor::zeros({2, 0})); }), {"softmax", "[2,0]"});
-  check_mentions(invalid_argument_message([&] { concat_channels({x, Tensor::zeros({2, 4, 4, 3}, DType::F64)}); }),
+  check_mentions(invalid_argument_message([&] {
+                   concat_channels({x, Tensor::zeros({2, 4, 4, 3}, DType::F64)});
+                 }),
                  {"concat", "dtype"});
 }
 
-TEST_CASE("batch norm and resize results do not depend on the thread count") {
+TEST_CASE("batch norm, pooling and resize (forward and backward) do not depend on the thread count") {
   // Large enough for several reduction chunks and parallel loops.
   Generator gen(3);
-  const Tensor x = gen.uniform({2, 40, 36, 8}, -1.0, 1.0, DType::F32);
+  const Tensor x0 = gen.uniform({2, 40, 36, 8}, -1.0, 1.0, DType::F32);
+  const Tensor g = gen.uniform({2, 27, 50, 8}, -1.0, 1.0, DType::F32);
   const Tensor w = Tensor::full({8}, 1.5), b = Tensor::full({8}, 0.25);
   auto run = [&] {
+    Tensor x = x0.clone();
+    x.set_requires_grad(true);
     Tensor rm = Tensor::zeros({8}), rv = Tensor::full({8}, 1.0);
     const Tensor y = batch_norm2d(x, w, b, rm, rv, true);
-    std::vector<float> all = resize_bilinear(y, 27, 50).to_float_vector();
-    for (const Tensor& t : {rm, rv, global_avg_pool(y)})
+    const Tensor z = resize_bilinear(max_pool2d(y, 3, 2, 1), 27, 50);
+    std::vector<float> all = z.to_float_vector();
+    backward(z, g);
+    for (const Tensor& t : {rm, rv, global_avg_pool(y), x.grad()})
       for (float v : t.to_float_vector()) all.push_back(v);
     return all;
   };

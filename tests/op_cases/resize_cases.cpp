@@ -6,8 +6,9 @@ namespace {
 using In = InputSpec;
 
 OpCase resize_case(const std::string& name, const Shape& x_shape, int64_t out_h, int64_t out_w) {
-  return {"resize_bilinear", name, {In::uniform(x_shape)},
-          [out_h, out_w](const std::vector<Tensor>& x) { return resize_bilinear(x[0], out_h, out_w); }};
+  return {"resize_bilinear", name, {In::uniform(x_shape)}, [out_h, out_w](const std::vector<Tensor>& x) {
+            return resize_bilinear(x[0], out_h, out_w);
+          }};
 }
 }  // namespace
 
