@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/cpu/parallel.h"
+
 namespace segrun::cpu {
 
 constexpr int64_t kChannelChunkRows = 1024;
@@ -15,7 +17,7 @@ template <typename Term>
 void channel_sums(int64_t rows, int64_t channels, double* out, Term term) {
   const int64_t chunks = std::max<int64_t>(1, (rows + kChannelChunkRows - 1) / kChannelChunkRows);
   std::vector<double> partial(static_cast<size_t>(chunks * channels), 0.0);
-#pragma omp parallel for if (chunks > 1)
+#pragma omp parallel for if (chunks > 1 && rows * channels > kParallelMinElements)
   for (int64_t k = 0; k < chunks; ++k) {
     double* acc = partial.data() + k * channels;
     const int64_t end = std::min(rows, (k + 1) * kChannelChunkRows);

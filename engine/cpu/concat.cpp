@@ -3,16 +3,14 @@
 #include <algorithm>
 #include <numeric>
 
-namespace segrun::cpu {
+#include "engine/cpu/parallel.h"
 
-namespace {
-constexpr int64_t kParallelMin = 1 << 14;  // below this, threads cost more than they save
-}
+namespace segrun::cpu {
 
 template <typename T>
 void concat_last(const std::vector<const T*>& parts, const std::vector<int64_t>& widths, int64_t rows, T* out) {
   const int64_t total = std::accumulate(widths.begin(), widths.end(), int64_t{0});
-#pragma omp parallel for if (rows * total > kParallelMin)
+#pragma omp parallel for if (rows * total > kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) {
     T* o = out + r * total;
     for (size_t k = 0; k < parts.size(); ++k) {
@@ -25,7 +23,7 @@ void concat_last(const std::vector<const T*>& parts, const std::vector<int64_t>&
 template <typename T>
 void split_last(const T* in, int64_t rows, const std::vector<int64_t>& widths, const std::vector<T*>& parts) {
   const int64_t total = std::accumulate(widths.begin(), widths.end(), int64_t{0});
-#pragma omp parallel for if (rows * total > kParallelMin)
+#pragma omp parallel for if (rows * total > kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) {
     const T* src = in + r * total;
     for (size_t k = 0; k < parts.size(); ++k) {

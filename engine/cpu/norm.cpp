@@ -3,12 +3,9 @@
 #include <vector>
 
 #include "engine/cpu/channel_sums.h"
+#include "engine/cpu/parallel.h"
 
 namespace segrun::cpu {
-
-namespace {
-constexpr int64_t kParallelMin = 1 << 14;  // below this, threads cost more than they save
-}
 
 template <typename T>
 void batch_norm_statistics(const T* x, int64_t rows, int64_t channels, double* mean, double* sq_dev) {
@@ -31,7 +28,7 @@ void batch_norm_apply(const T* x, int64_t rows, int64_t channels, const double* 
     scale[c] = static_cast<T>(s);
     shift[c] = static_cast<T>(static_cast<double>(bias[c]) - mean[c] * s);
   }
-#pragma omp parallel for if (rows * channels > kParallelMin)
+#pragma omp parallel for if (rows * channels > kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * channels;
     T* yr = y + r * channels;
@@ -68,7 +65,7 @@ void batch_norm_backward(const T* x, const T* grad_y, int64_t rows, int64_t chan
       mean_g_xhat[c] = sum_g_xhat[c] * inv_rows;
     }
   }
-#pragma omp parallel for if (rows * channels > kParallelMin)
+#pragma omp parallel for if (rows * channels > kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t c = 0; c < channels; ++c) {
       const int64_t i = r * channels + c;

@@ -6,12 +6,11 @@
 #include <vector>
 
 #include "engine/cpu/channel_sums.h"
+#include "engine/cpu/parallel.h"
 
 namespace segrun::cpu {
 
 namespace {
-constexpr int64_t kParallelMin = 1 << 14;  // below this, threads cost more than they save
-
 // Input index range [begin, end) covered by the window of output index o.
 void window_range(int64_t o, const PoolGeometry& geo, int64_t size, int64_t* begin, int64_t* end) {
   const int64_t start = o * geo.stride - geo.pad;
@@ -30,7 +29,7 @@ void covering_outputs(int64_t i, const PoolGeometry& geo, int64_t out_size, int6
 template <typename T>
 void max_pool_forward(const T* x, const PoolGeometry& geo, T* y, int32_t* argmax) {
   const int64_t C = geo.channels, rows = geo.batch * geo.out_height;
-#pragma omp parallel for if (rows * geo.out_width * C > kParallelMin)
+#pragma omp parallel for if (rows * geo.out_width * C > kParallelMinElements)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t n = row / geo.out_height, oh = row % geo.out_height;
     int64_t h0, h1;
@@ -63,7 +62,7 @@ template <typename T>
 void max_pool_backward(const T* grad_y, const int32_t* argmax, const PoolGeometry& geo, T* grad_x) {
   const int64_t C = geo.channels, rows = geo.batch * geo.height;
   // Gathered per input row (windows may overlap): no two threads write one element.
-#pragma omp parallel for if (rows * geo.width * C > kParallelMin)
+#pragma omp parallel for if (rows * geo.width * C > kParallelMinElements)
   for (int64_t row = 0; row < rows; ++row) {
     const int64_t n = row / geo.height, ih = row % geo.height;
     int64_t oh0, oh1;
@@ -101,7 +100,7 @@ template <typename T>
 void global_avg_pool_backward(const T* grad_y, int64_t batch, int64_t pixels, int64_t channels, T* grad_x) {
   const T inv = pixels ? T(1) / static_cast<T>(pixels) : T(0);
   const int64_t rows = batch * pixels;
-#pragma omp parallel for if (rows * channels > kParallelMin)
+#pragma omp parallel for if (rows * channels > kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) {
     const T* g = grad_y + (r / pixels) * channels;
     T* gx = grad_x + r * channels;

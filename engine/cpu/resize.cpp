@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/cpu/parallel.h"
+
 namespace segrun::cpu {
 
 namespace {
-constexpr int64_t kParallelMin = 1 << 14;  // below this, threads cost more than they save
-
 // For each source index, the (output index, weight) pairs that read it, in output order.
 template <typename T>
 struct Contributions {
@@ -54,7 +54,7 @@ void resize_bilinear_forward(const T* x, const ResizeGeometry& geo, T* y) {
   const std::vector<LinearTap<T>> rows = linear_taps<T>(geo.in_height, geo.out_height);
   const std::vector<LinearTap<T>> cols = linear_taps<T>(geo.in_width, geo.out_width);
   const int64_t C = geo.channels, out_rows = geo.batch * geo.out_height;
-#pragma omp parallel for if (out_rows * geo.out_width * C > kParallelMin)
+#pragma omp parallel for if (out_rows * geo.out_width * C > kParallelMinElements)
   for (int64_t r = 0; r < out_rows; ++r) {
     const int64_t n = r / geo.out_height;
     const LinearTap<T>& h = rows[static_cast<size_t>(r % geo.out_height)];
@@ -76,7 +76,7 @@ void resize_bilinear_backward(const T* grad_y, const ResizeGeometry& geo, T* gra
   const Contributions<T> rows = invert_taps(linear_taps<T>(geo.in_height, geo.out_height), geo.in_height);
   const Contributions<T> cols = invert_taps(linear_taps<T>(geo.in_width, geo.out_width), geo.in_width);
   const int64_t C = geo.channels, in_rows = geo.batch * geo.in_height, out_row_len = geo.out_width * C;
-#pragma omp parallel if (in_rows * geo.in_width * C > kParallelMin)
+#pragma omp parallel if (in_rows * geo.in_width * C > kParallelMinElements)
   {
     std::vector<T> row_sum(static_cast<size_t>(out_row_len));
 #pragma omp for

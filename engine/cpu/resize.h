@@ -1,5 +1,6 @@
 #pragma once
-// CPU kernels for bilinear resize of NHWC tensors (PyTorch align_corners=False semantics).
+// CPU kernels for bilinear resize of NHWC tensors (PyTorch align_corners=False semantics,
+// REFERENCE.md section 4).
 #include <cstdint>
 #include <vector>
 

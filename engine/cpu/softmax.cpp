@@ -3,15 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
-namespace segrun::cpu {
+#include "engine/cpu/parallel.h"
 
-namespace {
-constexpr int64_t kParallelMin = 1 << 14;  // below this, threads cost more than they save
-}
+namespace segrun::cpu {
 
 template <typename T>
 void softmax_forward(const T* x, int64_t rows, int64_t cols, bool log_output, T* y) {
-#pragma omp parallel for if (rows * cols > kParallelMin)
+#pragma omp parallel for if (rows * cols > kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
@@ -33,7 +31,7 @@ void softmax_forward(const T* x, int64_t rows, int64_t cols, bool log_output, T*
 
 template <typename T>
 void softmax_backward(const T* y, const T* grad_y, int64_t rows, int64_t cols, bool log_output, T* grad_x) {
-#pragma omp parallel for if (rows * cols > kParallelMin)
+#pragma omp parallel for if (rows * cols > kParallelMinElements)
   for (int64_t r = 0; r < rows; ++r) {
     const T* yr = y + r * cols;
     const T* gr = grad_y + r * cols;
