@@ -54,7 +54,7 @@ void draw_sky_and_skyline(Scene& s) {
   // Distant blocks and tree tops along the horizon.
   for (float x = 0; x < w;) {
     const float width = s.uniform(0.04f, 0.12f) * w, height = s.uniform(0.02f, 0.12f) * s.canvas.height();
-    if (s.chance(0.3f)) {
+    if (s.chance(0.45f)) {
       s.canvas.ellipse(x + width / 2, s.horizon, width / 2, height, kVegetation, s.jitter({60, 95, 45}, 10));
     } else {
       s.canvas.rect(x, s.horizon - height, x + width, s.horizon + 1, kBuilding, s.jitter({135, 130, 130}, 15));
@@ -91,8 +91,8 @@ void draw_facades(Scene& s, bool left) {
     const float span = s.uniform(0.06f, 0.2f) * w;
     const float next = left ? std::min(far_x, x + span) : std::max(far_x, x - span);
     const float kind = s.uniform(0, 1), tall = s.uniform(0.4f, 1.3f);
-    const uint8_t label = kind < 0.72f ? kBuilding : kind < 0.84f ? kVegetation : kind < 0.92f ? kWall : kFence;
-    const float height = label == kBuilding ? tall : label == kVegetation ? 0.5f * tall : s.uniform(0.08f, 0.16f);
+    const uint8_t label = kind < 0.62f ? kBuilding : kind < 0.84f ? kVegetation : kind < 0.92f ? kWall : kFence;
+    const float height = label == kBuilding ? tall : label == kVegetation ? 0.8f * tall : s.uniform(0.08f, 0.16f);
     const Colour colour = label == kBuilding ? s.jitter({125, 112, 100}, 30)
                           : label == kVegetation ? s.jitter({70, 115, 40}, 12)
                           : label == kWall ? s.jitter({150, 145, 130}, 10) : s.jitter({135, 125, 100}, 10);
