@@ -53,9 +53,8 @@ void fill_samples(const Dataset& dataset, uint8_t* base, int width, int height, 
       for (size_t i = first; i < count; i += static_cast<size_t>(threads)) {
         const LoadedSample s = load_sample(dataset, i);
         const Image image = resize_image(s.image, width, height, mode);
-        const Image label = s.labels.width == width && s.labels.height == height
-                                ? s.labels
-                                : resize_nearest(s.labels, width, height);
+        const Image label =
+            s.labels.width == width && s.labels.height == height ? s.labels : resize_nearest(s.labels, width, height);
         std::memcpy(images + i * pixels * 3, image.pixels.data(), pixels * 3);
         std::memcpy(labels + i * pixels, label.pixels.data(), pixels);
       }

@@ -22,8 +22,8 @@ ClassFrequencies count_classes(const SplitCache& cache, int num_classes) {
       if (v == kIgnoreLabel) continue;
       if (v >= num_classes) {
         throw std::runtime_error("class frequencies: " + cache.path() + " sample " + std::to_string(i) + " pixel " +
-                                 std::to_string(p) + " has label " + std::to_string(v) + " >= " +
-                                 std::to_string(num_classes) + " classes");
+                                 std::to_string(p) + " has label " + std::to_string(v) +
+                                 " >= " + std::to_string(num_classes) + " classes");
       }
       ++stats.pixel_counts[v];
     }
@@ -41,8 +41,11 @@ void fill_frequencies(ClassFrequencies& stats) {
 }
 
 nlohmann::json cache_key(const SplitCache& cache, int num_classes) {
-  return {{"list_hash", cache.list_hash()}, {"width", cache.width()}, {"height", cache.height()},
-          {"count", cache.count()}, {"num_classes", num_classes}};
+  return {{"list_hash", cache.list_hash()},
+          {"width", cache.width()},
+          {"height", cache.height()},
+          {"count", cache.count()},
+          {"num_classes", num_classes}};
 }
 
 }  // namespace
@@ -65,8 +68,8 @@ ClassFrequencies class_frequencies(const SplitCache& cache, int num_classes) {
   const std::string temp = path + ".tmp";
   {
     std::ofstream out(temp);
-    out << nlohmann::json{{"key", key}, {"pixel_counts", stats.pixel_counts}, {"frequencies", stats.frequencies}}
-               .dump(1)
+    out << nlohmann::json{{"key", key}, {"pixel_counts", stats.pixel_counts}, {"frequencies", stats.frequencies}}.dump(
+               1)
         << "\n";
     if (!out) throw std::runtime_error("class frequencies: cannot write " + temp);
   }

@@ -1,10 +1,10 @@
 // CamVid, generic list data sets, label mapping and sample loading.
+#include "data/dataset.h"
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include "data/dataset.h"
 
 namespace segrun::data {
 
@@ -50,7 +50,8 @@ std::vector<std::string> read_names(const std::string& path, const std::string& 
     if (!blank(line)) names.push_back(line);
   }
   if (names.empty() || names.size() > 255) {
-    throw std::runtime_error(what + ": " + path + " must list 1..255 class names, found " + std::to_string(names.size()));
+    throw std::runtime_error(what + ": " + path + " must list 1..255 class names, found " +
+                             std::to_string(names.size()));
   }
   return names;
 }
@@ -69,8 +70,8 @@ std::vector<std::vector<int>> read_int_rows(const std::string& path, const std::
     for (int& v : row) {
       if (!(fields >> v) || v < lo || v > hi) {
         throw std::runtime_error(what + ": " + where(path, line_no) + ": expected " + std::to_string(count) +
-                                 " integers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" +
-                                 line + "'");
+                                 " integers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + line +
+                                 "'");
       }
     }
     if (fields >> extra) throw std::runtime_error(what + ": " + where(path, line_no) + ": extra field '" + extra + "'");
@@ -84,8 +85,8 @@ std::vector<std::vector<int>> read_int_rows(const std::string& path, const std::
 DatasetInfo camvid_info() {
   DatasetInfo info;
   info.name = "camvid";
-  info.class_names = {"Sky", "Building", "Pole", "Road", "Pavement", "Tree",
-                      "SignSymbol", "Fence", "Car", "Pedestrian", "Bicyclist"};
+  info.class_names = {"Sky",        "Building", "Pole", "Road",       "Pavement", "Tree",
+                      "SignSymbol", "Fence",    "Car",  "Pedestrian", "Bicyclist"};
   info.palette = {{128, 128, 128}, {128, 0, 0},   {192, 192, 128}, {128, 64, 128}, {60, 40, 222}, {128, 128, 0},
                   {192, 128, 128}, {64, 64, 128}, {64, 0, 128},    {64, 64, 0},    {0, 128, 192}};
   info.num_classes = 11;
@@ -114,8 +115,8 @@ Dataset open_list(const ListSpec& spec, const std::string& name) {
   dataset.samples = read_pair_list(spec.list_file, name);
   if (!spec.palette_file.empty()) {
     for (const auto& row : read_int_rows(spec.palette_file, name, 3, 0, 255)) {
-      dataset.info.palette.push_back({static_cast<uint8_t>(row[0]), static_cast<uint8_t>(row[1]),
-                                      static_cast<uint8_t>(row[2])});
+      dataset.info.palette.push_back(
+          {static_cast<uint8_t>(row[0]), static_cast<uint8_t>(row[1]), static_cast<uint8_t>(row[2])});
     }
     if (static_cast<int>(dataset.info.palette.size()) != classes) {
       throw std::runtime_error(name + ": " + spec.palette_file + " has " + std::to_string(dataset.info.palette.size()) +
@@ -159,9 +160,9 @@ void map_labels(Image& labels, const LabelMap& map, const std::string& path) {
     for (int x = 0; x < labels.width; ++x) {
       uint8_t& v = labels.at(x, y);
       if (!map.known[v]) {
-        throw std::runtime_error("label " + path + ": value " + std::to_string(v) + " at pixel (x=" +
-                                 std::to_string(x) + ", y=" + std::to_string(y) + ") has no mapping in " +
-                                 map.description);
+        throw std::runtime_error("label " + path + ": value " + std::to_string(v) +
+                                 " at pixel (x=" + std::to_string(x) + ", y=" + std::to_string(y) +
+                                 ") has no mapping in " + map.description);
       }
       v = map.train_id[v];
     }

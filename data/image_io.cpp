@@ -64,8 +64,8 @@ Image read_rgb_image(const std::string& path) { return decode(path, 3, false); }
 Image read_label_image(const std::string& path) { return decode(path, 1, true); }
 
 void write_png(const std::string& path, const Image& image) {
-  if (image.width <= 0 || image.height <= 0 || image.pixels.size() !=
-      static_cast<size_t>(image.width) * image.height * image.channels) {
+  if (image.width <= 0 || image.height <= 0 ||
+      image.pixels.size() != static_cast<size_t>(image.width) * image.height * image.channels) {
     fail(path, "refusing to write an empty or inconsistent image");
   }
   const std::filesystem::path target(path);

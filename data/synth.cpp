@@ -20,9 +20,26 @@ namespace {
 
 // Cityscapes labelIds (REFERENCE.md section 6).
 enum LabelId : uint8_t {
-  kEgoVehicle = 1, kRoad = 7, kSidewalk = 8, kBuilding = 11, kWall = 12, kFence = 13, kPole = 17,
-  kTrafficLight = 19, kTrafficSign = 20, kVegetation = 21, kTerrain = 22, kSky = 23, kPerson = 24,
-  kRider = 25, kCar = 26, kTruck = 27, kBus = 28, kTrain = 31, kMotorcycle = 32, kBicycle = 33,
+  kEgoVehicle = 1,
+  kRoad = 7,
+  kSidewalk = 8,
+  kBuilding = 11,
+  kWall = 12,
+  kFence = 13,
+  kPole = 17,
+  kTrafficLight = 19,
+  kTrafficSign = 20,
+  kVegetation = 21,
+  kTerrain = 22,
+  kSky = 23,
+  kPerson = 24,
+  kRider = 25,
+  kCar = 26,
+  kTruck = 27,
+  kBus = 28,
+  kTrain = 31,
+  kMotorcycle = 32,
+  kBicycle = 33,
 };
 
 struct Scene {
@@ -93,9 +110,10 @@ void draw_facades(Scene& s, bool left) {
     const float kind = s.uniform(0, 1), tall = s.uniform(0.4f, 1.3f);
     const uint8_t label = kind < 0.62f ? kBuilding : kind < 0.84f ? kVegetation : kind < 0.92f ? kWall : kFence;
     const float height = label == kBuilding ? tall : label == kVegetation ? 0.8f * tall : s.uniform(0.08f, 0.16f);
-    const Colour colour = label == kBuilding ? s.jitter({125, 112, 100}, 30)
+    const Colour colour = label == kBuilding     ? s.jitter({125, 112, 100}, 30)
                           : label == kVegetation ? s.jitter({70, 115, 40}, 12)
-                          : label == kWall ? s.jitter({150, 145, 130}, 10) : s.jitter({135, 125, 100}, 10);
+                          : label == kWall       ? s.jitter({150, 145, 130}, 10)
+                                                 : s.jitter({135, 125, 100}, 10);
     for (int col = static_cast<int>(std::min(x, next)); col <= static_cast<int>(std::max(x, next)); ++col) {
       // Facade foot: where the outer sidewalk edge passes this column (or the bottom row).
       const float t = (col - s.vanish_x) / (outer - s.vanish_x);
@@ -113,8 +131,9 @@ void draw_facades(Scene& s, bool left) {
 // A pole on the outer sidewalk edge, sometimes carrying a sign or a traffic light.
 void draw_pole(Scene& s, float foot_y, float unit) {
   const bool left = s.chance(0.5f);
-  const float x = s.edge_x(left ? s.walk_left + 0.15f * (s.road_left - s.walk_left)
-                                : s.walk_right - 0.15f * (s.walk_right - s.road_right), foot_y);
+  const float x = s.edge_x(
+      left ? s.walk_left + 0.15f * (s.road_left - s.walk_left) : s.walk_right - 0.15f * (s.walk_right - s.road_right),
+      foot_y);
   const float top = foot_y - 1.1f * unit, thick = std::max(1.0f, 0.03f * unit);
   s.canvas.line(x, foot_y, x, top, thick, kPole, s.jitter({120, 120, 125}, 10));
   if (s.chance(0.45f)) {
@@ -162,9 +181,10 @@ void draw_two_wheeler(Scene& s, float x, float foot_y, float unit, bool motor, b
 void draw_vehicle(Scene& s, float x, float foot_y, float unit, uint8_t label) {
   const float width = label == kCar ? 0.45f * unit : label == kTrain ? 1.4f * unit : 0.6f * unit;
   const float height = label == kCar ? 0.3f * unit : 0.6f * unit;
-  const Colour paint = label == kCar ? Colour{s.uniform(20, 230), s.uniform(20, 230), s.uniform(20, 230)}
-                       : label == kBus ? s.jitter({200, 170, 40}, 30)
-                       : label == kTrain ? s.jitter({190, 60, 50}, 20) : s.jitter({200, 200, 205}, 25);
+  const Colour paint = label == kCar     ? Colour{s.uniform(20, 230), s.uniform(20, 230), s.uniform(20, 230)}
+                       : label == kBus   ? s.jitter({200, 170, 40}, 30)
+                       : label == kTrain ? s.jitter({190, 60, 50}, 20)
+                                         : s.jitter({200, 200, 205}, 25);
   const float body_top = label == kCar ? foot_y - 0.6f * height : foot_y - height;
   s.canvas.rect(x - width / 2, body_top, x + width / 2, foot_y - 0.08f * height, label, paint);
   if (label == kCar) {
@@ -190,14 +210,30 @@ void draw_object(Scene& s, const Placement& p) {
   const float on_road = s.uniform(road_l + 0.15f * (road_r - road_l), road_r - 0.15f * (road_r - road_l));
   const float on_walk = s.chance(0.5f) ? s.uniform(walk_l, road_l) : s.uniform(road_r, walk_r);
   switch (p.kind) {
-    case 0: draw_vehicle(s, on_road, p.foot_y, unit, kCar); break;
-    case 1: draw_vehicle(s, on_road, p.foot_y, unit, kTruck); break;
-    case 2: draw_vehicle(s, on_road, p.foot_y, unit, kBus); break;
-    case 3: draw_vehicle(s, on_road, p.foot_y, unit, kTrain); break;
-    case 4: draw_person(s, on_walk, p.foot_y, unit, kPerson); break;
-    case 5: draw_two_wheeler(s, s.chance(0.6f) ? on_road : on_walk, p.foot_y, unit, false, s.chance(0.6f)); break;
-    case 6: draw_two_wheeler(s, on_road, p.foot_y, unit, true, s.chance(0.8f)); break;
-    default: draw_pole(s, p.foot_y, unit); break;
+    case 0:
+      draw_vehicle(s, on_road, p.foot_y, unit, kCar);
+      break;
+    case 1:
+      draw_vehicle(s, on_road, p.foot_y, unit, kTruck);
+      break;
+    case 2:
+      draw_vehicle(s, on_road, p.foot_y, unit, kBus);
+      break;
+    case 3:
+      draw_vehicle(s, on_road, p.foot_y, unit, kTrain);
+      break;
+    case 4:
+      draw_person(s, on_walk, p.foot_y, unit, kPerson);
+      break;
+    case 5:
+      draw_two_wheeler(s, s.chance(0.6f) ? on_road : on_walk, p.foot_y, unit, false, s.chance(0.6f));
+      break;
+    case 6:
+      draw_two_wheeler(s, on_road, p.foot_y, unit, true, s.chance(0.8f));
+      break;
+    default:
+      draw_pole(s, p.foot_y, unit);
+      break;
   }
 }
 
@@ -241,7 +277,9 @@ SynthScene colourise(Scene& s, uint64_t key) {
       const Colour c = s.canvas.colour(x, y);
       const float rgb[3] = {c.r, c.g, c.b};
       for (int ch = 0; ch < 3; ++ch) {
-        const float noise = 16.0f * (static_cast<float>(random_unit(key ^ 0x5bd1e995ull, (static_cast<uint64_t>(y) * w + x) * 3 + ch)) - 0.5f);
+        const float noise =
+            16.0f *
+            (static_cast<float>(random_unit(key ^ 0x5bd1e995ull, (static_cast<uint64_t>(y) * w + x) * 3 + ch)) - 0.5f);
         out.image.at(x, y, ch) = static_cast<uint8_t>(std::clamp(light * rgb[ch] + texture + noise, 0.0f, 255.0f));
       }
       out.label_ids.at(x, y) = label;

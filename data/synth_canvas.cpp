@@ -10,7 +10,9 @@ int clamp_to(float v, int hi) { return std::clamp(static_cast<int>(std::lround(v
 }  // namespace
 
 Canvas::Canvas(int width, int height)
-    : width_(width), height_(height), labels_(static_cast<size_t>(width) * height, 0),
+    : width_(width),
+      height_(height),
+      labels_(static_cast<size_t>(width) * height, 0),
       colours_(static_cast<size_t>(width) * height) {}
 
 void Canvas::put(int x, int y, uint8_t label, Colour colour) {
@@ -51,8 +53,7 @@ void Canvas::line(float x0, float y0, float x1, float y1, float thickness, uint8
   const float half = std::max(thickness, 1.0f) * 0.5f;
   const float dx = x1 - x0, dy = y1 - y0, length2 = std::max(dx * dx + dy * dy, 1e-6f);
   for (int y = clamp_to(std::min(y0, y1) - half, height_); y <= clamp_to(std::max(y0, y1) + half, height_ - 1); ++y) {
-    for (int x = clamp_to(std::min(x0, x1) - half, width_); x <= clamp_to(std::max(x0, x1) + half, width_ - 1);
-         ++x) {
+    for (int x = clamp_to(std::min(x0, x1) - half, width_); x <= clamp_to(std::max(x0, x1) + half, width_ - 1); ++x) {
       const float px = x + 0.5f - x0, py = y + 0.5f - y0;
       const float t = std::clamp((px * dx + py * dy) / length2, 0.0f, 1.0f);
       if (std::hypot(px - t * dx, py - t * dy) <= half) put(x, y, label, colour);

@@ -29,12 +29,12 @@ class ConfusionMatrix {
 };
 
 struct SegmentationMetrics {
-  std::vector<double> iou;        // per class; NaN where TP+FP+FN = 0
-  std::vector<double> dice;       // per class 2TP/(2TP+FP+FN); NaN where the denominator is 0
-  std::vector<int> scored;        // classes with TP+FP+FN > 0 (the set mIoU averages over)
-  double miou = 0;                // mean IoU over `scored`
-  double mean_dice = 0;           // mean Dice over `scored`
-  double pixel_accuracy = 0;      // sum TP / valid pixels
+  std::vector<double> iou;    // per class; NaN where TP+FP+FN = 0
+  std::vector<double> dice;   // per class 2TP/(2TP+FP+FN); NaN where the denominator is 0
+  std::vector<int> scored;    // classes with TP+FP+FN > 0 (the set mIoU averages over)
+  double miou = 0;            // mean IoU over `scored`
+  double mean_dice = 0;       // mean Dice over `scored`
+  double pixel_accuracy = 0;  // sum TP / valid pixels
 };
 
 SegmentationMetrics compute_metrics(const ConfusionMatrix& cm);

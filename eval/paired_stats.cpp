@@ -115,8 +115,8 @@ TestResult wilcoxon_signed_rank(const std::vector<double>& a, const std::vector<
   return r;
 }
 
-ConfidenceInterval bootstrap_mean_difference(const std::vector<double>& a, const std::vector<double>& b,
-                                             uint64_t seed, int resamples) {
+ConfidenceInterval bootstrap_mean_difference(const std::vector<double>& a, const std::vector<double>& b, uint64_t seed,
+                                             int resamples) {
   const std::vector<double> d = differences(a, b, "bootstrap");
   if (resamples < 2) throw std::invalid_argument("bootstrap: need at least 2 resamples");
   ConfidenceInterval ci;

@@ -34,7 +34,7 @@ struct ConfidenceInterval {
 };
 // Percentile bootstrap of mean(a - b): `resamples` resamples of the n pairs with replacement
 // from the seeded stream; the 2.5% and 97.5% quantiles (linear interpolation, as numpy).
-ConfidenceInterval bootstrap_mean_difference(const std::vector<double>& a, const std::vector<double>& b,
-                                             uint64_t seed, int resamples = 10000);
+ConfidenceInterval bootstrap_mean_difference(const std::vector<double>& a, const std::vector<double>& b, uint64_t seed,
+                                             int resamples = 10000);
 
 }  // namespace segrun::eval

@@ -44,7 +44,8 @@ std::string find_prediction(const std::vector<fs::path>& files, const std::strin
   for (const fs::path& f : files) {
     if (f.filename().string().rfind(id, 0) == 0) matches.push_back(f.string());
   }
-  if (matches.empty()) throw std::runtime_error("evaluate: no prediction for " + id + " in " + dir + " (want " + id + "*.png)");
+  if (matches.empty())
+    throw std::runtime_error("evaluate: no prediction for " + id + " in " + dir + " (want " + id + "*.png)");
   if (matches.size() > 1) {
     throw std::runtime_error("evaluate: " + std::to_string(matches.size()) + " predictions match " + id + " in " + dir +
                              " (" + matches[0] + ", " + matches[1] + ")");
@@ -85,10 +86,14 @@ void print_report(const data::Dataset& dataset, const eval::SegmentationMetrics&
     }
     std::vector<std::string> scored;
     for (int c : m.scored) scored.push_back(names[c]);
-    const nlohmann::json out{{"miou", nan_to_null(m.miou)},          {"pixel_accuracy", nan_to_null(m.pixel_accuracy)},
-                             {"mean_dice", nan_to_null(m.mean_dice)}, {"boundary_iou", nan_to_null(mean_biou)},
-                             {"per_class", per_class},                {"per_class_dice", per_class_dice},
-                             {"per_class_boundary_iou", per_class_biou}, {"scored_classes", scored},
+    const nlohmann::json out{{"miou", nan_to_null(m.miou)},
+                             {"pixel_accuracy", nan_to_null(m.pixel_accuracy)},
+                             {"mean_dice", nan_to_null(m.mean_dice)},
+                             {"boundary_iou", nan_to_null(mean_biou)},
+                             {"per_class", per_class},
+                             {"per_class_dice", per_class_dice},
+                             {"per_class_boundary_iou", per_class_biou},
+                             {"scored_classes", scored},
                              {"per_image_miou", per_image}};
     std::printf("%s\n", out.dump().c_str());
     return;
@@ -115,13 +120,14 @@ void run_evaluate(const EvaluateArgs& args) {
     data::Image pred = data::read_label_image(pred_path);
     if (pred.width != gt.width || pred.height != gt.height) {
       throw std::runtime_error("evaluate: prediction for " + sample.id + " (" + pred_path + ") is " +
-                               std::to_string(pred.width) + "x" + std::to_string(pred.height) +
-                               ", ground truth is " + std::to_string(gt.width) + "x" + std::to_string(gt.height));
+                               std::to_string(pred.width) + "x" + std::to_string(pred.height) + ", ground truth is " +
+                               std::to_string(gt.width) + "x" + std::to_string(gt.height));
     }
     convert_prediction(pred, dataset, args.pred_format, pred_path);
     cm.add(gt.pixels.data(), pred.pixels.data(), gt.pixels.size());
     boundary.add(gt.pixels.data(), pred.pixels.data(), gt.width, gt.height);
-    per_image[sample.id] = nan_to_null(eval::image_miou(gt.pixels.data(), pred.pixels.data(), gt.pixels.size(), classes));
+    per_image[sample.id] =
+        nan_to_null(eval::image_miou(gt.pixels.data(), pred.pixels.data(), gt.pixels.size(), classes));
   }
   print_report(dataset, eval::compute_metrics(cm), boundary.per_class(), boundary.mean(), per_image, args.json);
 }

@@ -60,8 +60,13 @@ inline void write_raw_png(const std::string& path, int w, int h, int bit_depth, 
   uint32_t a = 1, b = 0;
   for (unsigned char c : scanlines) a = (a + c) % 65521, b = (b + a) % 65521;
   const uint16_t len = static_cast<uint16_t>(scanlines.size());
-  std::string zlib = {0x78, 0x01, 0x01, static_cast<char>(len & 0xff), static_cast<char>(len >> 8),
-                      static_cast<char>(~len & 0xff), static_cast<char>((~len >> 8) & 0xff)};
+  std::string zlib = {0x78,
+                      0x01,
+                      0x01,
+                      static_cast<char>(len & 0xff),
+                      static_cast<char>(len >> 8),
+                      static_cast<char>(~len & 0xff),
+                      static_cast<char>((~len >> 8) & 0xff)};
   zlib += scanlines + be32((b << 16) | a);
   std::string file = "\x89PNG\r\n\x1a\n";
   file += png_chunk("IHDR", ihdr);

@@ -1,3 +1,5 @@
+#include "data/dataset.h"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -5,7 +7,6 @@
 #include <functional>
 #include <stdexcept>
 
-#include "data/dataset.h"
 #include "tests/data/data_test_util.h"
 
 using namespace segrun;
@@ -34,8 +35,8 @@ void write_cityscapes_sample(const test::ScratchDir& dir, const std::string& spl
 
 TEST_CASE("cityscapes: labelId -> trainId table, entry by entry (REFERENCE.md section 6)") {
   const data::LabelMap map = data::cityscapes_label_ids_map();
-  const int expected[34] = {255, 255, 255, 255, 255, 255, 255, 0,   1,   255, 255, 2,  3,  4,  255, 255, 255,
-                            5,   255, 6,   7,   8,   9,   10,  11,  12,  13,  14,  15, 255, 255, 16, 17, 18};
+  const int expected[34] = {255, 255, 255, 255, 255, 255, 255, 0,  1,  255, 255, 2,  3,   4,   255, 255, 255,
+                            5,   255, 6,   7,   8,   9,   10,  11, 12, 13,  14,  15, 255, 255, 16,  17,  18};
   for (int id = 0; id < 34; ++id) {
     CAPTURE(id);
     CHECK(map.known[id]);
@@ -153,8 +154,9 @@ TEST_CASE("list: class names, palette and remap table") {
   CHECK(dataset_error([&] { data::open_dataset("list", dir.str(), "val"); }) ==
         "list: " + dir.str("remap.txt") + ": value 17 maps to 5, not a class id (0..1) or 255");
   test::write_text(dir.str("remap.txt"), "200 1\n");
-  CHECK(dataset_error([&] { data::load_sample(data::open_dataset("list", dir.str(), "val"), 0); })
-            .find("value 17 at pixel (x=1, y=0) has no mapping") != std::string::npos);
+  CHECK(dataset_error([&] {
+          data::load_sample(data::open_dataset("list", dir.str(), "val"), 0);
+        }).find("value 17 at pixel (x=1, y=0) has no mapping") != std::string::npos);
   test::write_text(dir.str("palette.txt"), "0 0 0\n");
   CHECK(dataset_error([&] { data::open_dataset("list", dir.str(), "val"); }) ==
         "list: " + dir.str("palette.txt") + " has 1 colours for 2 classes");
@@ -164,6 +166,7 @@ TEST_CASE("list: class names, palette and remap table") {
   CHECK(dataset_error([&] { data::open_dataset("voc", dir.str(), "val"); }) ==
         "unknown data set 'voc' (expected cityscapes, camvid or list)");
   std::filesystem::remove(dir.str("img/x.png"));
-  CHECK(dataset_error([&] { data::load_sample(data::open_list({dir.str("val.txt"), dir.str("classes.txt"), "", ""}), 0); }) ==
-        "image " + dir.str("img/x.png") + ": cannot open (missing or unreadable)");
+  CHECK(dataset_error([&] {
+          data::load_sample(data::open_list({dir.str("val.txt"), dir.str("classes.txt"), "", ""}), 0);
+        }) == "image " + dir.str("img/x.png") + ": cannot open (missing or unreadable)");
 }

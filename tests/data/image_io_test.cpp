@@ -1,10 +1,13 @@
-#include <doctest/doctest.h>
+#include "data/image_io.h"
 
+#include <doctest/doctest.h>
+#include <stb_image_write.h>
+
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
-#include "data/image_io.h"
 #include "tests/data/data_test_util.h"
 
 using namespace segrun;
@@ -97,4 +100,21 @@ TEST_CASE("image_io: writing an inconsistent image is refused") {
   CHECK_THROWS_WITH_AS(data::write_png(dir.str("x.png"), bad),
                        ("image " + dir.str("x.png") + ": refusing to write an empty or inconsistent image").c_str(),
                        std::runtime_error);
+}
+
+TEST_CASE("image_io: JPEG files decode, truncated JPEG files are reported") {
+  test::ScratchDir dir("image_io_jpeg");
+  data::Image flat = data::make_image(32, 16, 3, 0);
+  for (int y = 0; y < 16; ++y) {
+    for (int x = 0; x < 32; ++x) flat.at(x, y, 0) = 200, flat.at(x, y, 1) = 100, flat.at(x, y, 2) = 50;
+  }
+  REQUIRE(stbi_write_jpg(dir.str("flat.jpg").c_str(), 32, 16, 3, flat.pixels.data(), 95));
+  const data::Image back = data::read_rgb_image(dir.str("flat.jpg"));
+  CHECK(back.width == 32);
+  CHECK(std::abs(back.at(10, 5, 0) - 200) <= 3);  // lossy, but a flat colour survives
+  CHECK(std::abs(back.at(10, 5, 2) - 50) <= 3);
+  std::ifstream in(dir.str("flat.jpg"), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir.str("cut.jpg"), std::ios::binary) << bytes.substr(0, bytes.size() * 2 / 3);
+  CHECK(error_of(read_rgb, dir.str("cut.jpg")).find("image " + dir.str("cut.jpg") + ": decoding failed") == 0);
 }

@@ -124,15 +124,15 @@ TEST_CASE("synth: all 19 classes occur, sky and road dominate, thin classes are 
     CHECK(count[c] * 10 < road);
     CHECK(count[c] * 10 < sky);
   }
-  CHECK(count[13] < road);  // cars
+  CHECK(count[13] < road);      // cars
   CHECK(count[2] > count[13]);  // buildings larger than cars
 }
 
 TEST_CASE("loader: same batches whatever the thread count; order and augmentation keyed by seed and epoch") {
   test::ScratchDir dir("loader");
   data::write_synth_dataset({dir.str(), 10, 0, 48, 24, 3, 2});
-  const data::SplitCache cache = data::SplitCache::open_or_build(data::open_cityscapes(dir.str(), "train"),
-                                                                 dir.str("train.bin"), 32, 16, data::ImageResize::Area, 3);
+  const data::SplitCache cache = data::SplitCache::open_or_build(
+      data::open_cityscapes(dir.str(), "train"), dir.str("train.bin"), 32, 16, data::ImageResize::Area, 3);
   auto run = [&](int threads, uint64_t epoch) {
     data::LoaderOptions options;
     options.batch_size = 3;

@@ -59,8 +59,9 @@ CliResult run_segrun(const test::ScratchDir& dir, std::vector<std::string> args)
 TEST_CASE("segrun synth + evaluate: ground truth scores 1, a constant guess scores its pixel share") {
   test::ScratchDir dir("evaluate_cmd");
   const std::string root = dir.str("synth");
-  REQUIRE(run_segrun(dir, {"synth", "--out", root, "--train", "1", "--val", "3", "--size", "64x32", "--seed", "9"})
-              .code == 0);
+  REQUIRE(
+      run_segrun(dir, {"synth", "--out", root, "--train", "1", "--val", "3", "--size", "64x32", "--seed", "9"}).code ==
+      0);
   const data::Dataset val = data::open_cityscapes(root, "val");
   REQUIRE(val.samples.size() == 3);
   uint64_t valid = 0, road = 0;
@@ -83,8 +84,7 @@ TEST_CASE("segrun synth + evaluate: ground truth scores 1, a constant guess scor
   CHECK(e["per_class"]["road"].get<double>() == 1.0);
   CHECK(e["per_image_miou"].size() == 3);
 
-  const CliResult guess =
-      run_segrun(dir, {"evaluate", "--root", root, "--pred-dir", dir.str("road"), "--json"});
+  const CliResult guess = run_segrun(dir, {"evaluate", "--root", root, "--pred-dir", dir.str("road"), "--json"});
   REQUIRE(guess.code == 0);
   const nlohmann::json g = nlohmann::json::parse(guess.out);
   CHECK(g["pixel_accuracy"].get<double>() == doctest::Approx(static_cast<double>(road) / valid));
@@ -110,8 +110,8 @@ TEST_CASE("segrun evaluate: missing, ambiguous, mis-sized or out-of-range predic
 
   data::write_png(preds + "/" + id + ".png", test::filled(16, 16, 1, 0));
   const CliResult small = run_segrun(dir, args);
-  CHECK(small.err == "segrun: evaluate: prediction for " + id + " (" + preds + "/" + id +
-                         ".png) is 16x16, ground truth is 32x16\n");
+  CHECK(small.err ==
+        "segrun: evaluate: prediction for " + id + " (" + preds + "/" + id + ".png) is 16x16, ground truth is 32x16\n");
 
   data::Image wrong = test::filled(32, 16, 1, 0);
   wrong.at(5, 2) = 19;

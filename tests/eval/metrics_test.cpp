@@ -56,8 +56,8 @@ TEST_CASE("per-image mIoU averages over classes in that image's ground truth or 
 }
 
 TEST_CASE("boundary IoU: band width and chessboard distance with the border outside") {
-  CHECK(boundary_band(10, 10) == 1);      // 0.02 * 14.1 = 0.28 -> at least 1
-  CHECK(boundary_band(100, 100) == 3);    // 0.02 * 141.4 = 2.83
+  CHECK(boundary_band(10, 10) == 1);       // 0.02 * 14.1 = 0.28 -> at least 1
+  CHECK(boundary_band(100, 100) == 3);     // 0.02 * 141.4 = 2.83
   CHECK(boundary_band(2048, 1024) == 46);  // 0.02 * 2289.7 = 45.8
   const std::vector<uint8_t> flat(25, 1);
   const std::vector<int> d = distance_to_other_label(flat.data(), 5, 5);
