@@ -74,7 +74,7 @@ void build_cache(const Dataset& dataset, const std::string& path, const CacheHea
                  int threads) {
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
-  const std::string temp = path + ".tmp";
+  const std::string temp = temporary_path(path);
   const size_t total = sizeof header + payload_bytes(header.count, header.width, header.height);
   const int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) fail(temp, "cannot create");

@@ -65,7 +65,7 @@ ClassFrequencies class_frequencies(const SplitCache& cache, int num_classes) {
   }
   stats = count_classes(cache, num_classes);
   fill_frequencies(stats);
-  const std::string temp = path + ".tmp";
+  const std::string temp = temporary_path(path);
   {
     std::ofstream out(temp);
     out << nlohmann::json{{"key", key}, {"pixel_counts", stats.pixel_counts}, {"frequencies", stats.frequencies}}.dump(

@@ -2,6 +2,7 @@
 
 #include <stb_image.h>
 #include <stb_image_write.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -59,6 +60,8 @@ Image make_image(int width, int height, int channels, uint8_t fill) {
   return image;
 }
 
+std::string temporary_path(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
+
 Image read_rgb_image(const std::string& path) { return decode(path, 3, false); }
 
 Image read_label_image(const std::string& path) { return decode(path, 1, true); }
@@ -70,7 +73,7 @@ void write_png(const std::string& path, const Image& image) {
   }
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
-  const std::string temp = path + ".tmp";
+  const std::string temp = temporary_path(path);
   if (!stbi_write_png(temp.c_str(), image.width, image.height, image.channels, image.pixels.data(),
                       image.width * image.channels)) {
     std::filesystem::remove(temp);

@@ -25,6 +25,9 @@ Image read_rgb_image(const std::string& path);
 // A single-channel 8-bit label map; colour or palette files are rejected (labels are indices).
 Image read_label_image(const std::string& path);
 
+// `path` plus a per-process suffix: concurrent writers of one file never share a temporary.
+std::string temporary_path(const std::string& path);
+
 // Writes a PNG through a temporary file and a rename, so readers never see a partial file.
 void write_png(const std::string& path, const Image& image);
 

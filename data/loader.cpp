@@ -75,6 +75,7 @@ void BatchLoader::work() {
     }
     try {
       Batch batch = make_batch(cache_, batches_[claimed], options_.seed, epoch_, options_.augment);
+      if (options_.image_dtype != DType::F32) batch.images = batch.images.to(options_.image_dtype);
       std::lock_guard<std::mutex> lock(mutex_);
       done_.emplace(claimed, std::move(batch));
     } catch (...) {

@@ -21,11 +21,12 @@ struct LoaderOptions {
   bool augment = true;
   bool drop_last = false;
   int threads = 2;
-  int queue_depth = 4;  // batches prepared ahead of the consumer
+  int queue_depth = 4;             // batches prepared ahead of the consumer
+  DType image_dtype = DType::F32;  // F16 halves the host-to-GPU copy for a half-precision network
 };
 
 struct Batch {
-  Tensor images;                // f32 (N, H, W, 3), ImageNet-normalised
+  Tensor images;                // (N, H, W, 3), ImageNet-normalised, f32 or LoaderOptions::image_dtype
   Tensor labels;                // u8 (N, H, W), train ids or 255
   std::vector<size_t> indices;  // sample indices in the split
 };

@@ -33,7 +33,7 @@ TEST_CASE("image_io: PNG round trip of RGB and grey images") {
   data::Image rgb = data::make_image(3, 2, 3);
   for (size_t i = 0; i < rgb.pixels.size(); ++i) rgb.pixels[i] = static_cast<uint8_t>(i * 13);
   data::write_png(dir.str("sub/rgb.png"), rgb);
-  CHECK_FALSE(std::filesystem::exists(dir.str("sub/rgb.png.tmp")));
+  CHECK_FALSE(std::filesystem::exists(data::temporary_path(dir.str("sub/rgb.png"))));
   const data::Image back = data::read_rgb_image(dir.str("sub/rgb.png"));
   CHECK(back.width == 3);
   CHECK(back.height == 2);

@@ -67,7 +67,7 @@ TEST_CASE("cache: built once, reused, rebuilt when the list or the size changes;
       data::SplitCache::open_or_build(data::open_cityscapes(dir.str(), "train"), path, 2, 1);
   CHECK(smaller.was_rebuilt());
   CHECK(smaller.width() == 2);
-  CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+  CHECK_FALSE(std::filesystem::exists(data::temporary_path(path)));
 }
 
 TEST_CASE("class weights: enet and median from hand-picked frequencies") {
@@ -163,4 +163,15 @@ TEST_CASE("loader: same batches whatever the thread count; order and augmentatio
   CHECK(std::set<size_t>(std::get<2>(one).begin(), std::get<2>(one).end()).size() == 10);
   CHECK(std::get<2>(one) == data::epoch_order(10, 42, 1, true));
   CHECK(data::epoch_order(4, 42, 1, false) == std::vector<size_t>{0, 1, 2, 3});
+
+  data::LoaderOptions half;
+  half.batch_size = 10;
+  half.image_dtype = DType::F16;
+  data::BatchLoader half_loader(cache, half, 1);
+  data::Batch batch;
+  REQUIRE(half_loader.next(batch));
+  CHECK(batch.images.dtype() == DType::F16);
+  const std::vector<float>& full = std::get<0>(one);
+  for (int64_t i = 0; i < batch.images.numel(); i += 97)
+    CHECK(batch.images.at(i) == doctest::Approx(full[i]).epsilon(2e-3));
 }
