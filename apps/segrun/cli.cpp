@@ -16,6 +16,8 @@ constexpr CommandAdder kCommands[] = {
     add_report_command,
     add_predict_command,
     add_demo_command,
+    add_synth_command,
+    add_evaluate_command,
 };
 }  // namespace
 

@@ -12,5 +12,7 @@ void add_predict_command(CLI::App& root);
 void add_demo_command(CLI::App& root);
 // `bench train`, a child of the `bench` command.
 void add_bench_train(CLI::App& bench);
+void add_synth_command(CLI::App& root);
+void add_evaluate_command(CLI::App& root);
 
 }  // namespace segrun::app
