@@ -10,7 +10,7 @@ namespace segrun::app {
 namespace {
 
 // Fields of config.json that change what a resumed run computes.
-const char* const kResumeKeys[] = {"model", "loss", "weights", "dataset", "root", "size", "epochs", "batch",
+const char* const kResumeKeys[] = {"model", "loss", "weights", "dataset", "root", "size", "epochs", "batch", "lr",
                                    "amp", "device", "seed", "width", "class_weights", "max_steps_per_epoch",
                                    "grad_probe_every"};
 
@@ -109,6 +109,7 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
       ->check(size_check);
   cmd.add_option("--epochs", c.epochs, "Epochs")->check(CLI::PositiveNumber)->capture_default_str();
   cmd.add_option("--batch", c.batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd.add_option("--lr", c.lr, "AdamW learning rate (the paper's 1e-4)")->check(CLI::PositiveNumber)->capture_default_str();
   cmd.add_flag("--amp", c.amp, "FP16 mixed precision with dynamic loss scaling (CUDA only)");
   cmd.add_option("--device", c.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   cmd.add_option("--seed", c.seed, "Seed of every random stream")->capture_default_str();

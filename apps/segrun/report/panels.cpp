@@ -1,5 +1,6 @@
 #include "apps/segrun/report/panels.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <stb_image_write.h>
@@ -49,6 +50,18 @@ std::vector<uint8_t> compose_panel_rgb(const PanelInputs& in, const Palette& pal
   draw_labels(out, out_width, in.width + kGutter, in.ground_truth, in.width, in.height, palette);
   draw_labels(out, out_width, 2 * (in.width + kGutter), in.prediction_a, in.width, in.height, palette);
   draw_labels(out, out_width, 3 * (in.width + kGutter), in.prediction_b, in.width, in.height, palette);
+  return out;
+}
+
+std::vector<uint8_t> upscale_nearest(const std::vector<uint8_t>& rgb, int width, int height, int factor) {
+  const size_t out_width = static_cast<size_t>(width) * factor;
+  std::vector<uint8_t> out(out_width * height * factor * 3);
+  for (size_t y = 0; y < static_cast<size_t>(height) * factor; ++y) {
+    for (size_t x = 0; x < out_width; ++x) {
+      const uint8_t* src = &rgb[((y / factor) * width + x / factor) * 3];
+      std::copy(src, src + 3, &out[(y * out_width + x) * 3]);
+    }
+  }
   return out;
 }
 

@@ -18,6 +18,9 @@ struct PanelInputs {
 // The four tiles side by side with a white gutter; label 255 is drawn black.
 std::vector<uint8_t> compose_panel_rgb(const PanelInputs& in, const Palette& palette, int& out_width);
 
+// Each pixel repeated factor x factor times, so small validation images stay legible.
+std::vector<uint8_t> upscale_nearest(const std::vector<uint8_t>& rgb, int width, int height, int factor);
+
 // PNG bytes of an RGB buffer (stb_image_write, in memory).
 std::string encode_png(const std::vector<uint8_t>& rgb, int width, int height);
 std::string base64_encode(const std::string& bytes);

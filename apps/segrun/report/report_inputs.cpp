@@ -16,6 +16,7 @@ namespace segrun::app::report {
 namespace {
 
 constexpr uint64_t kBootstrapSeed = 42;
+constexpr int kMinTileWidth = 256;  // small images are enlarged to at least this width per tile
 
 // The per-image scores of `a` and `b` on the images both scored (finite values only).
 void paired_scores(const RunData& a, const RunData& b, std::vector<double>& sa, std::vector<double>& sb) {
@@ -87,8 +88,10 @@ std::vector<Panel> qualitative_panels(const StudyData& study, const RunData& a, 
     in.prediction_a = read_prediction(a, i);
     in.prediction_b = read_prediction(b, i);
     int width = 0;
-    const std::vector<uint8_t> rgb = compose_panel_rgb(in, palette, width);
-    panels.push_back({b.image_ids[i], a.image_miou[i], b.image_miou[i], encode_png(rgb, width, in.height)});
+    const int factor = std::max(1, (kMinTileWidth + in.width - 1) / in.width);
+    const std::vector<uint8_t> composed = compose_panel_rgb(in, palette, width);
+    const std::vector<uint8_t> rgb = upscale_nearest(composed, width, in.height, factor);
+    panels.push_back({b.image_ids[i], a.image_miou[i], b.image_miou[i], encode_png(rgb, width * factor, in.height * factor)});
   }
   return panels;
 }

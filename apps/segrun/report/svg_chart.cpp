@@ -10,7 +10,7 @@ namespace segrun::app::report {
 
 namespace {
 
-constexpr double kMarginLeft = 62, kMarginRight = 150, kMarginTop = 30, kMarginBottom = 44;
+constexpr double kMarginLeft = 62, kMarginRight = 190, kMarginTop = 30, kMarginBottom = 44;
 
 std::string format_tick(double v, double step) {
   char buf[32];
@@ -20,6 +20,13 @@ std::string format_tick(double v, double step) {
     const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
     std::snprintf(buf, sizeof buf, "%.*f", std::min(decimals, 6), v);
   }
+  return buf;
+}
+
+// 10^t written plainly (0.001, 0.003, 10) rather than in exponent form.
+std::string log_tick(double t) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", std::pow(10.0, t));
   return buf;
 }
 
@@ -84,7 +91,7 @@ void draw_axes(std::ostringstream& svg, const ChartSpec& spec, Frame& f) {
         << "' text-anchor='middle'>" << format_tick(t, x_step) << "</text>";
   }
   for (double t : yt) {
-    const std::string label = spec.log_y ? format_tick(std::pow(10.0, t), std::pow(10.0, t)) : format_tick(t, y_step);
+    const std::string label = spec.log_y ? log_tick(t) : format_tick(t, y_step);
     svg << "<line x1='" << kMarginLeft << "' y1='" << f.py(t) << "' x2='" << kMarginLeft + f.plot_w
         << "' y2='" << f.py(t) << "' stroke='#e5e5e5'/>";
     svg << "<text x='" << kMarginLeft - 6 << "' y='" << f.py(t) + 4 << "' text-anchor='end'>" << label << "</text>";
