@@ -1,5 +1,7 @@
 #include "apps/segrun/validation.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "apps/segrun/run_files.h"

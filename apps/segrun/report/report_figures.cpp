@@ -69,29 +69,32 @@ std::vector<Figure> convergence_figures(const StudyData& study) {
 }
 
 std::vector<Figure> gradient_figures(const StudyData& study) {
-  std::vector<Figure> figures;
+  std::vector<Figure> candidates;
   const std::vector<std::pair<std::string, std::string>> terms = {{"ce", "CE"}, {"dice", "Dice"}, {"focal", "Focal"}};
   for (const auto& [term, label] : terms) {
-    figures.push_back(step_figure(study, "grad_logits_" + term + ".svg", "Logit-gradient norm of the weighted " + label + " term",
-                                  "||w dL/dz||", true, term_of(&StepRecord::logit_grad_norm, term)));
+    candidates.push_back(step_figure(study, "grad_logits_" + term + ".svg", "Logit-gradient norm of the weighted " + label + " term",
+                                     "||w dL/dz||", true, term_of(&StepRecord::logit_grad_norm, term)));
   }
-  figures.push_back(step_figure(study, "grad_ce_dice_cosine.svg", "Cosine between CE and Dice logit gradients", "cosine",
-                                false, [](const StepRecord& r, double& v) {
-                                  if (!r.ce_dice_cosine) return false;
-                                  v = *r.ce_dice_cosine;
-                                  return true;
-                                }));
-  figures.push_back(step_figure(study, "grad_total_norm.svg", "Total parameter-gradient norm before clipping",
-                                "||g||", true, [](const StepRecord& r, double& v) {
-                                  v = r.grad_norm;
-                                  return !r.skipped;
-                                }));
+  candidates.push_back(step_figure(study, "grad_ce_dice_cosine.svg", "Cosine between CE and Dice logit gradients", "cosine",
+                                   false, [](const StepRecord& r, double& v) {
+                                     if (!r.ce_dice_cosine) return false;
+                                     v = *r.ce_dice_cosine;
+                                     return true;
+                                   }));
+  candidates.push_back(step_figure(study, "grad_total_norm.svg", "Total parameter-gradient norm before clipping", "||g||",
+                                   true, [](const StepRecord& r, double& v) {
+                                     v = r.grad_norm;
+                                     return !r.skipped;
+                                   }));
   for (const auto& [term, label] : terms) {
-    Figure probe = step_figure(study, "grad_params_" + term + ".svg", "Parameter-gradient norm of the weighted " + label + " term (probe steps)",
-                               "||w dL/dtheta||", true, term_of(&StepRecord::param_grad_norm, term));
-    if (probe.svg.find("<polyline") != std::string::npos || probe.svg.find("<circle") != std::string::npos) {
-      figures.push_back(probe);
-    }
+    candidates.push_back(step_figure(study, "grad_params_" + term + ".svg",
+                                     "Parameter-gradient norm of the weighted " + label + " term (probe steps)",
+                                     "||w dL/dtheta||", true, term_of(&StepRecord::param_grad_norm, term)));
+  }
+  // A plot is kept only when some run has data for it (e.g. no Dice plot without a Dice term).
+  std::vector<Figure> figures;
+  for (Figure& f : candidates) {
+    if (f.svg.find("<polyline") != std::string::npos || f.svg.find("<circle") != std::string::npos) figures.push_back(std::move(f));
   }
   return figures;
 }

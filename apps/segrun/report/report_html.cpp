@@ -7,7 +7,7 @@ namespace segrun::app::report {
 
 namespace {
 
-const char* kStyle = R"(body{font-family:Helvetica,Arial,sans-serif;max-width:1180px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+const char* kStyle = R"(body{font-family:Helvetica,Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em;border-bottom:2px solid #333;padding-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}
 figure{margin:1.2em 0}figcaption{font-weight:bold;margin-bottom:.4em}
 table{border-collapse:collapse;font-size:.86em}th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right}

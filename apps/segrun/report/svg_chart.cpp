@@ -23,6 +23,15 @@ std::string format_tick(double v, double step) {
   return buf;
 }
 
+// Whole decades covering [lo, hi] (log10 units), every k-th one when there are many.
+std::vector<double> decade_ticks(double lo, double hi) {
+  const double first = std::floor(lo), last = std::ceil(hi);
+  const double step = std::max(1.0, std::ceil((last - first) / 6));
+  std::vector<double> ticks;
+  for (double t = first; t < last + step; t += step) ticks.push_back(t);
+  return ticks;
+}
+
 // 10^t written plainly (0.001, 0.003, 10) rather than in exponent form.
 std::string log_tick(double t) {
   char buf[32];
@@ -79,8 +88,7 @@ struct Frame {
 
 void draw_axes(std::ostringstream& svg, const ChartSpec& spec, Frame& f) {
   const std::vector<double> xt = nice_ticks(f.xr.lo, f.xr.hi, 6);
-  const std::vector<double> yt = spec.log_y ? nice_ticks(std::floor(f.yr.lo), std::ceil(f.yr.hi), 5)
-                                            : nice_ticks(f.yr.lo, f.yr.hi, 5);
+  const std::vector<double> yt = spec.log_y ? decade_ticks(f.yr.lo, f.yr.hi) : nice_ticks(f.yr.lo, f.yr.hi, 5);
   f.xr = {std::min(f.xr.lo, xt.front()), std::max(f.xr.hi, xt.back())};
   f.yr = {std::min(f.yr.lo, yt.front()), std::max(f.yr.hi, yt.back())};
   const double x_step = xt.size() > 1 ? xt[1] - xt[0] : 1, y_step = yt.size() > 1 ? yt[1] - yt[0] : 1;

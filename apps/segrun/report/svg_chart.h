@@ -20,7 +20,7 @@ struct ChartSpec {
   std::string y_label;
   std::vector<Series> series;
   bool log_y = false;  // values <= 0 are dropped on a log axis
-  int width = 600;
+  int width = 570;
   int height = 320;
 };
 
