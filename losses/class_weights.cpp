@@ -39,8 +39,8 @@ std::vector<double> enet_class_weights(const std::vector<double>& frequencies) {
 std::vector<double> median_class_weights(const std::vector<double>& frequencies) {
   check_frequencies("median", frequencies);
   const double m = median(frequencies);
-  SEGRUN_CHECK_ARG(m > 0, "median class weights: the median frequency is 0 (at least half of the ",
-                   frequencies.size(), " classes never occur)");
+  SEGRUN_CHECK_ARG(m > 0, "median class weights: the median frequency is 0 (at least half of the ", frequencies.size(),
+                   " classes never occur)");
   std::vector<double> w;
   w.reserve(frequencies.size());
   for (double f : frequencies) w.push_back(f > 0 ? m / f : 0.0);
@@ -77,7 +77,8 @@ std::vector<double> class_weights(const std::string& spec, const std::vector<dou
 }
 
 Tensor class_weight_tensor(const std::vector<double>& weights) {
-  return Tensor::from_vector(std::vector<float>(weights.begin(), weights.end()), {static_cast<int64_t>(weights.size())});
+  return Tensor::from_vector(std::vector<float>(weights.begin(), weights.end()),
+                             {static_cast<int64_t>(weights.size())});
 }
 
 }  // namespace segrun::losses

@@ -10,9 +10,8 @@ namespace segrun::losses {
 
 const std::vector<NamedLossConfig>& named_loss_configs() {
   static const std::vector<NamedLossConfig> configs = {
-      {"equal", {1.0, 1.0, 1.0}},         {"ce_dominant", {1.0, 0.5, 0.5}},
-      {"dice_dominant", {0.5, 1.0, 0.5}}, {"focal_dominant", {0.5, 0.5, 1.0}},
-      {"ce_only", {1.0, 0.0, 0.0}},       {"dice_only", {0.0, 1.0, 0.0}},
+      {"equal", {1.0, 1.0, 1.0}},          {"ce_dominant", {1.0, 0.5, 0.5}}, {"dice_dominant", {0.5, 1.0, 0.5}},
+      {"focal_dominant", {0.5, 0.5, 1.0}}, {"ce_only", {1.0, 0.0, 0.0}},     {"dice_only", {0.0, 1.0, 0.0}},
       {"focal_only", {0.0, 0.0, 1.0}},
   };
   return configs;

@@ -37,8 +37,8 @@ T softmax_row(const T* z, T* p, int64_t classes) {
 //   CE:    sum_i w_t (-log p_it) and sum_i w_t;   Focal: sum_i -alpha (1 - p_it)^gamma log p_it;
 //   Dice:  I_c, sum_i p_ic and sum_i [t_i = c] per class.
 template <typename T>
-void forward_block(const SoftmaxLossProblem<T>& pb, int64_t begin, int64_t end, T* probs, T* lse_out,
-                   BlockSums& sums, double* dice) {
+void forward_block(const SoftmaxLossProblem<T>& pb, int64_t begin, int64_t end, T* probs, T* lse_out, BlockSums& sums,
+                   double* dice) {
   const int64_t C = pb.classes;
   std::vector<T> row(probs ? 0 : static_cast<size_t>(C));
   for (int64_t i = begin; i < end; ++i) {
@@ -104,13 +104,19 @@ double finish_dice(const SoftmaxLossProblem<T>& pb, const std::vector<double>& d
   return loss / k;
 }
 
+// The dice coefficients in the row type, so the per-element loop does no conversions.
+template <typename T>
+struct DiceRowCoefficients {
+  std::vector<T> a, b;  // empty when Dice is skipped
+};
+
 // Gradient of one valid row, written over its probabilities p:
 //   CE:    w_t / sum w * (p_c - [c = t]);
 //   Focal: alpha (gamma q^(gamma-1) p_t log p_t - q^gamma) ([c = t] - p_c) / |V|, q = 1 - p_t;
 //   Dice:  p_c (g_c - sum_k p_k g_k) with g = dL/dp (softmax Jacobian folded in).
 template <typename T, bool kStats>
-void gradient_row(const SoftmaxLossProblem<T>& pb, const GradCoefficients& coef, int64_t i, T lse, T* p,
-                  GradSums& sums) {
+void gradient_row(const SoftmaxLossProblem<T>& pb, const GradCoefficients& coef, const DiceRowCoefficients<T>& dice,
+                  int64_t i, T lse, T* p, GradSums& sums) {
   const int64_t C = pb.classes;
   const int32_t t = pb.target[i];
   const T logpt = pb.logits[i * C + t] - lse;
@@ -123,19 +129,16 @@ void gradient_row(const SoftmaxLossProblem<T>& pb, const GradCoefficients& coef,
     const T slope = q > 0 ? gamma * std::pow(q, gamma - 1) * pt * logpt : T(0);  // limit at p_t = 1
     k_focal = static_cast<T>(coef.focal) * (slope - std::pow(q, gamma));
   }
-  const bool dice = pb.w_dice != 0;
-  if (dice) {
-    for (int64_t c = 0; c < C; ++c) dice_dot += p[c] * static_cast<T>(coef.dice_b[static_cast<size_t>(c)]);
-    dice_dot -= pt * static_cast<T>(coef.dice_a[static_cast<size_t>(t)]);
+  const bool with_dice = !dice.a.empty();
+  if (with_dice) {
+    for (int64_t c = 0; c < C; ++c) dice_dot += p[c] * dice.b[c];
+    dice_dot -= pt * dice.a[t];
   }
   for (int64_t c = 0; c < C; ++c) {
-    const T onehot = c == t ? T(1) : T(0);
-    const T e = p[c] - onehot;
+    const bool is_target = c == t;
+    const T e = is_target ? p[c] - T(1) : p[c];
     const T g_ce = k_ce * e, g_focal = -k_focal * e;
-    const T g_dice =
-        dice ? p[c] * (static_cast<T>(coef.dice_b[static_cast<size_t>(c)] - coef.dice_a[static_cast<size_t>(c)] * onehot) -
-                       dice_dot)
-             : T(0);
+    const T g_dice = with_dice ? p[c] * ((is_target ? dice.b[c] - dice.a[c] : dice.b[c]) - dice_dot) : T(0);
     p[c] = g_ce + g_focal + g_dice;
     if constexpr (kStats) {
       const double a = g_ce, b = g_dice, f = g_focal, g = p[c];
@@ -151,8 +154,8 @@ void gradient_row(const SoftmaxLossProblem<T>& pb, const GradCoefficients& coef,
 }
 
 template <typename T, bool kStats>
-void gradient_block(const SoftmaxLossProblem<T>& pb, const GradCoefficients& coef, int64_t begin, int64_t end,
-                    const T* lse, T* grad, GradSums& sums) {
+void gradient_block(const SoftmaxLossProblem<T>& pb, const GradCoefficients& coef, const DiceRowCoefficients<T>& dice,
+                    int64_t begin, int64_t end, const T* lse, T* grad, GradSums& sums) {
   const int64_t C = pb.classes;
   for (int64_t i = begin; i < end; ++i) {
     T* row = grad + i * C;
@@ -160,7 +163,7 @@ void gradient_block(const SoftmaxLossProblem<T>& pb, const GradCoefficients& coe
       std::fill(row, row + C, T(0));
       continue;
     }
-    gradient_row<T, kStats>(pb, coef, i, lse[i], row, sums);
+    gradient_row<T, kStats>(pb, coef, dice, i, lse[i], row, sums);
   }
 }
 
@@ -177,12 +180,17 @@ void add_grad_sums(SoftmaxLossSums& out, const GradSums& s) {
 template <typename T>
 void run_gradient_pass(const SoftmaxLossProblem<T>& pb, const GradCoefficients& coef, int64_t blocks, const T* lse,
                        T* grad, SoftmaxLossSums& out) {
+  const DiceRowCoefficients<T> dice{std::vector<T>(coef.dice_a.begin(), coef.dice_a.end()),
+                                    std::vector<T>(coef.dice_b.begin(), coef.dice_b.end())};
   std::vector<GradSums> partial(static_cast<size_t>(blocks));
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < blocks; ++b) {
     const int64_t begin = b * kBlockPixels, end = std::min(pb.pixels, begin + kBlockPixels);
-    if (pb.want_grad_stats) gradient_block<T, true>(pb, coef, begin, end, lse, grad, partial[static_cast<size_t>(b)]);
-    else gradient_block<T, false>(pb, coef, begin, end, lse, grad, partial[static_cast<size_t>(b)]);
+    GradSums& sums = partial[static_cast<size_t>(b)];
+    if (pb.want_grad_stats)
+      gradient_block<T, true>(pb, coef, dice, begin, end, lse, grad, sums);
+    else
+      gradient_block<T, false>(pb, coef, dice, begin, end, lse, grad, sums);
   }
   for (const GradSums& s : partial) add_grad_sums(out, s);
 }
@@ -229,6 +237,14 @@ SoftmaxLossSums softmax_losses(const SoftmaxLossProblem<T>& pb, T* grad) {
   return out;
 }
 
+template <typename T>
+void scale_gradient(T* grad, int64_t n, T s) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) grad[i] *= s;
+}
+
+template void scale_gradient<float>(float*, int64_t, float);
+template void scale_gradient<double>(double*, int64_t, double);
 template SoftmaxLossSums softmax_losses<float>(const SoftmaxLossProblem<float>&, float*);
 template SoftmaxLossSums softmax_losses<double>(const SoftmaxLossProblem<double>&, double*);
 

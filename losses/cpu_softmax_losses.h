@@ -15,7 +15,7 @@ struct SoftmaxLossProblem {
   const int32_t* target = nullptr;
   int64_t pixels = 0;
   int64_t classes = 0;
-  const double* class_weight = nullptr;  // CE class weights (classes entries) or null for 1
+  const double* class_weight = nullptr;      // CE class weights (classes entries) or null for 1
   double w_ce = 0, w_dice = 0, w_focal = 0;  // a zero weight means the term is not computed
   bool dice_mask_absent = false;
   double focal_alpha = 1.0, focal_gamma = 2.0;
@@ -37,5 +37,9 @@ struct SoftmaxLossSums {
 // on the thread count.
 template <typename T>
 SoftmaxLossSums softmax_losses(const SoftmaxLossProblem<T>& problem, T* grad);
+
+// grad *= s, in place: the backward rule applied to the saved gradient, which it owns.
+template <typename T>
+void scale_gradient(T* grad, int64_t n, T s);
 
 }  // namespace segrun::losses::cpu

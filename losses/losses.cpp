@@ -7,7 +7,6 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
-#include "engine/ops/elementwise.h"
 #include "losses/cpu_softmax_losses.h"
 
 namespace segrun::losses {
@@ -25,9 +24,8 @@ struct LossInputs {
 void check_labels(const char* op, const Tensor& target, int64_t classes) {
   const int32_t* t = target.data<int32_t>();
   for (int64_t i = 0; i < target.numel(); ++i) {
-    SEGRUN_CHECK_ARG((t[i] >= 0 && t[i] < classes) || t[i] == kIgnoreLabel, op, ": target value ", t[i],
-                     " at element ", i, " is neither a class in [0, ", classes, ") nor the ignore label ",
-                     kIgnoreLabel);
+    SEGRUN_CHECK_ARG((t[i] >= 0 && t[i] < classes) || t[i] == kIgnoreLabel, op, ": target value ", t[i], " at element ",
+                     i, " is neither a class in [0, ", classes, ") nor the ignore label ", kIgnoreLabel);
   }
 }
 
@@ -55,8 +53,8 @@ LossInputs check_inputs(const char* op, const Tensor& logits, const Tensor& targ
   SEGRUN_CHECK_ARG(logits.dim() >= 2 && logits.size(-1) >= 1, op, ": logits ", shape_str(logits.shape()),
                    " must be (N,H,W,C) with at least one class");
   const Shape pixel_shape(logits.shape().begin(), logits.shape().end() - 1);
-  SEGRUN_CHECK_ARG(target.shape() == pixel_shape, op, ": target ", shape_str(target.shape()),
-                   " does not match logits ", shape_str(logits.shape()), " (expected ", shape_str(pixel_shape), ")");
+  SEGRUN_CHECK_ARG(target.shape() == pixel_shape, op, ": target ", shape_str(target.shape()), " does not match logits ",
+                   shape_str(logits.shape()), " (expected ", shape_str(pixel_shape), ")");
   LossInputs in;
   in.classes = logits.size(-1);
   in.pixels = target.numel();
@@ -68,8 +66,9 @@ LossInputs check_inputs(const char* op, const Tensor& logits, const Tensor& targ
 
 void check_weights(const LossWeights& w) {
   for (double x : {w.ce, w.dice, w.focal}) {
-    SEGRUN_CHECK_ARG(std::isfinite(x) && x >= 0, "combined_loss: weights must be finite and non-negative, got ce=",
-                     w.ce, " dice=", w.dice, " focal=", w.focal);
+    SEGRUN_CHECK_ARG(std::isfinite(x) && x >= 0,
+                     "combined_loss: weights must be finite and non-negative, got ce=", w.ce, " dice=", w.dice,
+                     " focal=", w.focal);
   }
 }
 
@@ -114,8 +113,7 @@ cpu::SoftmaxLossSums run_kernel(const Tensor& logits, const LossInputs& in, cons
 LossTerms softmax_losses(const char* op, const Tensor& logits, const Tensor& target, const LossWeights& weights,
                          const LossOptions& options) {
   check_weights(weights);
-  SEGRUN_CHECK_ARG(std::isfinite(options.focal.alpha) && std::isfinite(options.focal.gamma) &&
-                       options.focal.gamma >= 0,
+  SEGRUN_CHECK_ARG(std::isfinite(options.focal.alpha) && std::isfinite(options.focal.gamma) && options.focal.gamma >= 0,
                    op, ": focal alpha ", options.focal.alpha, " and gamma ", options.focal.gamma,
                    " must be finite with gamma >= 0");
   const LossInputs in = check_inputs(op, logits, target, options.class_weight);
@@ -132,8 +130,17 @@ LossTerms softmax_losses(const char* op, const Tensor& logits, const Tensor& tar
   terms.valid_pixels = sums.valid_pixels;
   if (options.grad_stats) terms.grad_stats = grad_stats_from(sums);
   const Tensor saved = need_grad ? grad.detach() : Tensor();
-  terms.total = record(op, Tensor::full({1}, sums.total, logits.dtype()), {logits},
-                       [saved](const Tensor& g) { return std::vector<Tensor>{mul(saved, g)}; });
+  terms.total = record(op, Tensor::full({1}, sums.total, logits.dtype()), {logits}, [saved](const Tensor& g) {
+    // The node runs once and then drops `saved`, so it can be scaled in place and handed on.
+    const double s = g.item();
+    if (s != 1.0) {
+      dispatch_float(saved.dtype(), "loss backward", [&](auto tag) {
+        using T = decltype(tag);
+        cpu::scale_gradient<T>(saved.data<T>(), saved.numel(), static_cast<T>(s));
+      });
+    }
+    return std::vector<Tensor>{saved};
+  });
   return terms;
 }
 }  // namespace

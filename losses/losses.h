@@ -43,7 +43,7 @@ struct LossGradStats {
 };
 
 struct LossTerms {
-  Tensor total;  // w_ce CE + w_dice Dice + w_focal Focal, shape [1], the dtype of the logits
+  Tensor total;                        // w_ce CE + w_dice Dice + w_focal Focal, shape [1], the dtype of the logits
   double ce = 0, dice = 0, focal = 0;  // unweighted values; NaN for a skipped (zero-weight) term
   int64_t valid_pixels = 0;            // |V|, the pixels not ignored
   LossGradStats grad_stats;

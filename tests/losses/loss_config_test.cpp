@@ -1,6 +1,5 @@
 // Named loss configurations, `--weights` parsing and class-weight formulas.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -28,7 +27,9 @@ std::string message_of(const std::function<void()>& call) {
   return "no error";
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 void check_weights(const LossWeights& w, double ce, double dice, double focal) {
   CHECK(w.ce == ce);
@@ -123,7 +124,9 @@ TEST_CASE("class weights by name or from a file") {
   CHECK(contains(message_of([&] { class_weights(too_few.path, f); }), too_few.path + ": 2 weights for 3 classes"));
   const TempFile too_many("1\n2\n3\n4\n");
   CHECK(contains(message_of([&] { class_weights(too_many.path, f); }), too_many.path + ":4: more than 3 weights"));
-  CHECK(contains(message_of([] { class_weights("enett", {0.5, 0.5}); }),
+  CHECK(contains(message_of([] {
+                   class_weights("enett", {0.5, 0.5});
+                 }),
                  "class weights 'enett': neither enet, median, none nor a readable weights file"));
 }
 

@@ -21,7 +21,9 @@ Tensor leaf_logits(const std::vector<double>& v, const Shape& shape) {
   return t;
 }
 
-Tensor labels_u8(const std::vector<uint8_t>& v, const Shape& shape) { return Tensor::from_vector(v, shape); }
+Tensor labels_u8(const std::vector<uint8_t>& v, const Shape& shape) {
+  return Tensor::from_vector(v, shape);
+}
 
 struct ValueAndGrad {
   double value;
