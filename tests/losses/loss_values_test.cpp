@@ -99,6 +99,32 @@ TEST_CASE("dice of one pixel: absent class included or masked") {
   check_close(r.grad, {0.1224489009, -0.1224489009});
 }
 
+// One pixel, logits (0, 1000) in f32, target 0: p = (e^-1000, 1) underflows to (0, 1) but
+// log p_0 = 0 - logsumexp = -1000 stays exact.
+TEST_CASE("extreme logits give finite f32 losses and gradients") {
+  const Tensor t0 = labels_u8({0}, {1, 1, 1});
+  auto run = [&](auto loss) {
+    Tensor z = Tensor::from_vector(std::vector<float>{0.0f, 1000.0f}, {1, 1, 1, 2});
+    z.set_requires_grad(true);
+    Tensor l = loss(z);
+    backward(l);
+    return ValueAndGrad{l.item(), z.grad().to_double_vector()};
+  };
+  // CE: -log p_0 = 1000; dL/dz = p - onehot = (-1, 1).
+  ValueAndGrad r = run([&](const Tensor& z) { return cross_entropy(z, t0); });
+  CHECK(r.value == doctest::Approx(1000.0));
+  check_close(r.grad, {-1.0, 1.0});
+  // Focal: q = 1, -(1)^2 log p_0 = 1000; f = 2 q p_0 log p_0 - q^2 = -1, dL/dz = f ([j = t] - p_j) = (-1, 1).
+  r = run([&](const Tensor& z) { return focal(z, t0); });
+  CHECK(r.value == doctest::Approx(1000.0));
+  check_close(r.grad, {-1.0, 1.0});
+  // Dice: class 0 has I = 0, S = 0 + 1; class 1 has I = 0, S = 1 + 0: both 1 - eps / (1 + eps), mean
+  // 0.999999; the softmax Jacobian p_0 p_1 = 0 makes the gradient 0.
+  r = run([&](const Tensor& z) { return dice(z, t0); });
+  CHECK(r.value == doctest::Approx(0.999999).epsilon(1e-6));
+  check_close(r.grad, {0.0, 0.0});
+}
+
 // Three pixels with logits (0, ln 3): targets 1, 0 and 255 (ignored); class weights (2, 1).
 TEST_CASE("class-weighted cross-entropy against hand computation") {
   const std::vector<double> logits = {0.0, kLn3, 0.0, kLn3, 0.0, kLn3};
