@@ -11,6 +11,8 @@ namespace segrun::app {
 namespace {
 constexpr CommandAdder kCommands[] = {
     add_version_command,
+    add_synth_command,
+    add_evaluate_command,
 };
 }  // namespace
 
