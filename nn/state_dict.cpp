@@ -33,12 +33,6 @@ Tensor permute_kernel(const Tensor& src, bool to_file) {
   return out;
 }
 
-Shape file_shape(const StateEntry& e) {
-  const Shape& s = e.tensor->shape();
-  if (e.layout == FileLayout::KernelChannelsLast) return {s[0], s[3], s[1], s[2]};
-  return s;
-}
-
 bool ignored(const std::string& name, const LoadOptions& options) {
   if (name.compare(0, options.prefix.size(), options.prefix) != 0) return true;
   for (const std::string& p : options.ignore_prefixes)
@@ -59,6 +53,12 @@ void load_entry(const StateEntry& e, const Tensor& file_tensor, const std::strin
   dst.copy_from(t.contiguous_copy_on(Device::cpu(), dst.dtype()));
 }
 }  // namespace
+
+Shape file_shape(const StateEntry& e) {
+  const Shape& s = e.tensor->shape();
+  if (e.layout == FileLayout::KernelChannelsLast) return {s[0], s[3], s[1], s[2]};
+  return s;
+}
 
 Tensor kernel_to_file_layout(const Tensor& memory) { return permute_kernel(memory, true); }
 Tensor kernel_from_file_layout(const Tensor& file) { return permute_kernel(file, false); }

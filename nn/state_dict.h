@@ -13,6 +13,9 @@ namespace segrun::nn {
 Tensor kernel_to_file_layout(const Tensor& memory);
 Tensor kernel_from_file_layout(const Tensor& file);
 
+// The shape an entry has in a PyTorch state dict.
+Shape file_shape(const StateEntry& entry);
+
 // The module's state as it is written (names prefixed with `prefix`), for composing checkpoints.
 std::vector<FileTensor> state_dict_tensors(const Module& module, const std::string& prefix = "");
 

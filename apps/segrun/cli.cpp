@@ -11,6 +11,8 @@ namespace segrun::app {
 namespace {
 constexpr CommandAdder kCommands[] = {
     add_version_command,
+    add_info_command,
+    add_forward_command,
 };
 }  // namespace
 
