@@ -8,8 +8,12 @@
 namespace segrun::models {
 
 namespace {
-nn::Conv2dOptions conv3x3() { return {3, 1, 1, 1, 1, false}; }
-nn::Conv2dOptions conv1x1_bias() { return {1, 1, 0, 1, 1, true}; }
+nn::Conv2dOptions conv3x3() {
+  return {3, 1, 1, 1, 1, false};
+}
+nn::Conv2dOptions conv1x1_bias() {
+  return {1, 1, 0, 1, 1, true};
+}
 }  // namespace
 
 ConvBlock::ConvBlock(int64_t in_channels, int64_t out_channels, Generator& gen) {
@@ -34,9 +38,9 @@ AttentionGate::AttentionGate(int64_t gate_channels, int64_t skip_channels, int64
 }
 
 Tensor AttentionGate::forward(const Tensor& g, const Tensor& x) {
-  SEGRUN_CHECK_ARG(g.dim() == 4 && x.dim() == 4 && g.size(0) == x.size(0) && g.size(1) == x.size(1) &&
-                       g.size(2) == x.size(2),
-                   "attention_gate: gate ", g.str(), " and skip ", x.str(), " must share N, H and W");
+  SEGRUN_CHECK_ARG(
+      g.dim() == 4 && x.dim() == 4 && g.size(0) == x.size(0) && g.size(1) == x.size(1) && g.size(2) == x.size(2),
+      "attention_gate: gate ", g.str(), " and skip ", x.str(), " must share N, H and W");
   Tensor a = relu(add(bn_g_->forward(w_g_->forward(g)), bn_x_->forward(w_x_->forward(x))));
   Tensor alpha = sigmoid(bn_psi_->forward(psi_->forward(a)));
   return mul(x, alpha);  // alpha (N,H,W,1) broadcast over the skip's channels
@@ -44,8 +48,9 @@ Tensor AttentionGate::forward(const Tensor& g, const Tensor& x) {
 
 AttentionUNet::AttentionUNet(int64_t in_channels, int64_t classes, int64_t width, Generator& gen)
     : in_channels_(in_channels) {
-  SEGRUN_CHECK_ARG(in_channels > 0 && classes > 0 && width >= 2 && width % 2 == 0, "attention_unet: need in_channels > 0, ",
-                   "classes > 0 and an even width >= 2, got ", in_channels, ", ", classes, ", ", width);
+  SEGRUN_CHECK_ARG(in_channels > 0 && classes > 0 && width >= 2 && width % 2 == 0,
+                   "attention_unet: need in_channels > 0, ", "classes > 0 and an even width >= 2, got ", in_channels,
+                   ", ", classes, ", ", width);
   int64_t channels[kLevels];
   for (int l = 0; l < kLevels; ++l) channels[l] = width << l;
   for (int l = 0; l < kLevels; ++l)

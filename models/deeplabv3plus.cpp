@@ -6,16 +6,21 @@
 namespace segrun::models {
 
 namespace {
-nn::Conv2dOptions conv1x1() { return {1, 1, 0, 1, 1, false}; }
+nn::Conv2dOptions conv1x1() {
+  return {1, 1, 0, 1, 1, false};
+}
 constexpr std::array<int, 3> kAtrousRates = {6, 12, 18};
 }  // namespace
 
 SeparableConvBnRelu::SeparableConvBnRelu(int64_t in_channels, int64_t out_channels, int dilation, Generator& gen) {
-  conv_ = register_module("conv", std::make_shared<nn::SeparableConv2d>(in_channels, out_channels, 3, dilation, dilation, gen));
+  conv_ = register_module("conv",
+                          std::make_shared<nn::SeparableConv2d>(in_channels, out_channels, 3, dilation, dilation, gen));
   bn_ = register_module("bn", std::make_shared<nn::BatchNorm2d>(out_channels));
 }
 
-Tensor SeparableConvBnRelu::forward(const Tensor& x) { return relu(bn_->forward(conv_->forward(x))); }
+Tensor SeparableConvBnRelu::forward(const Tensor& x) {
+  return relu(bn_->forward(conv_->forward(x)));
+}
 
 ASPP::ASPP(int64_t in_channels, int64_t out_channels, const std::array<int, 3>& rates, Generator& gen) {
   branch0_ = register_module("branch0", std::make_shared<nn::ConvBnRelu>(in_channels, out_channels, conv1x1(), gen));
@@ -23,7 +28,8 @@ ASPP::ASPP(int64_t in_channels, int64_t out_channels, const std::array<int, 3>& 
     atrous_[b] = register_module("branch" + std::to_string(b + 1),
                                  std::make_shared<SeparableConvBnRelu>(in_channels, out_channels, rates[b], gen));
   pool_ = register_module("pool", std::make_shared<nn::ConvBnRelu>(in_channels, out_channels, conv1x1(), gen));
-  project_ = register_module("project", std::make_shared<nn::ConvBnRelu>(5 * out_channels, out_channels, conv1x1(), gen));
+  project_ =
+      register_module("project", std::make_shared<nn::ConvBnRelu>(5 * out_channels, out_channels, conv1x1(), gen));
   refine_ = register_module("refine", std::make_shared<SeparableConvBnRelu>(out_channels, out_channels, 1, gen));
 }
 
@@ -43,8 +49,10 @@ DeepLabV3Plus::DeepLabV3Plus(int64_t in_channels, int64_t classes, int64_t width
   encoder_ = register_module("encoder", std::make_shared<ResNet34Encoder>(in_channels, width, gen));
   aspp_ = register_module("aspp", std::make_shared<ASPP>(8 * width, aspp_channels, kAtrousRates, gen));
   low_level_ = register_module("low_level", std::make_shared<nn::ConvBnRelu>(width, low_channels, conv1x1(), gen));
-  fuse_ = register_module("fuse", std::make_shared<SeparableConvBnRelu>(aspp_channels + low_channels, aspp_channels, 1, gen));
-  head_ = register_module("head", std::make_shared<nn::Conv2d>(aspp_channels, classes, nn::Conv2dOptions{1, 1, 0, 1, 1, true}, gen));
+  fuse_ = register_module("fuse",
+                          std::make_shared<SeparableConvBnRelu>(aspp_channels + low_channels, aspp_channels, 1, gen));
+  head_ = register_module(
+      "head", std::make_shared<nn::Conv2d>(aspp_channels, classes, nn::Conv2dOptions{1, 1, 0, 1, 1, true}, gen));
 }
 
 Tensor DeepLabV3Plus::forward(const Tensor& x) {

@@ -42,7 +42,8 @@ Tensor BasicBlock::forward(const Tensor& x) {
 
 ResLayer::ResLayer(int64_t in_channels, int64_t out_channels, int blocks, int stride, int dilation, Generator& gen) {
   for (int b = 0; b < blocks; ++b) {
-    auto block = std::make_shared<BasicBlock>(b ? out_channels : in_channels, out_channels, b ? 1 : stride, dilation, gen);
+    auto block =
+        std::make_shared<BasicBlock>(b ? out_channels : in_channels, out_channels, b ? 1 : stride, dilation, gen);
     blocks_.push_back(register_module(std::to_string(b), block));
   }
 }
@@ -56,7 +57,8 @@ Tensor ResLayer::forward(const Tensor& x) {
 ResNet34Encoder::ResNet34Encoder(int64_t in_channels, int64_t width, Generator& gen) : width_(width) {
   SEGRUN_CHECK_ARG(in_channels > 0 && width > 0, "resnet34: need in_channels > 0 and width > 0, got ", in_channels,
                    " and ", width);
-  conv1_ = register_module("conv1", std::make_shared<nn::Conv2d>(in_channels, width, nn::Conv2dOptions{7, 2, 3, 1, 1, false}, gen));
+  conv1_ = register_module(
+      "conv1", std::make_shared<nn::Conv2d>(in_channels, width, nn::Conv2dOptions{7, 2, 3, 1, 1, false}, gen));
   bn1_ = register_module("bn1", std::make_shared<nn::BatchNorm2d>(width));
   int64_t channels = width;
   for (int l = 0; l < 4; ++l) {

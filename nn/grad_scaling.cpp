@@ -64,7 +64,9 @@ LossScaler::LossScaler(const LossScalerOptions& options) : options_(options), sc
                    "LossScaler: need init_scale > 0, growth_factor > 1, 0 < backoff_factor < 1, growth_interval > 0");
 }
 
-Tensor LossScaler::scale_loss(const Tensor& loss) const { return options_.enabled ? segrun::scale(loss, scale_) : loss; }
+Tensor LossScaler::scale_loss(const Tensor& loss) const {
+  return options_.enabled ? segrun::scale(loss, scale_) : loss;
+}
 
 bool LossScaler::unscale(const std::vector<Tensor>& parameters) const {
   // GradScaler's inverse scale is the f32 reciprocal of the scale.
@@ -107,7 +109,8 @@ std::vector<FileTensor> LossScaler::state_tensors(const std::string& prefix) con
 void LossScaler::load_state(const TensorFile& file, const std::string& prefix, const std::string& source) {
   auto get = [&](const std::string& key, DType dtype) {
     auto it = file.tensors.find(key);
-    if (it == file.tensors.end()) throw std::runtime_error(cat_str("LossScaler: ", source, ": missing tensor '", key, "'"));
+    if (it == file.tensors.end())
+      throw std::runtime_error(cat_str("LossScaler: ", source, ": missing tensor '", key, "'"));
     if (it->second.numel() != 1 || it->second.dtype() != dtype)
       throw std::runtime_error(cat_str("LossScaler: ", source, ": tensor '", key, "' must be one ", dtype_name(dtype),
                                        " value, got ", it->second.str()));

@@ -17,8 +17,8 @@ Tensor kaiming_uniform(const Shape& shape, int64_t fan_in, Generator& gen) {
 
 Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, const Conv2dOptions& o, Generator& gen)
     : args_(Conv2dArgs::make(o.stride, o.padding, o.dilation, o.groups)) {
-  SEGRUN_CHECK_ARG(o.groups > 0 && in_channels % o.groups == 0 && out_channels % o.groups == 0,
-                   "Conv2d: channels ", in_channels, " -> ", out_channels, " not divisible by groups ", o.groups);
+  SEGRUN_CHECK_ARG(o.groups > 0 && in_channels % o.groups == 0 && out_channels % o.groups == 0, "Conv2d: channels ",
+                   in_channels, " -> ", out_channels, " not divisible by groups ", o.groups);
   SEGRUN_CHECK_ARG(o.kernel > 0 && o.stride > 0 && o.dilation > 0 && o.padding >= 0, "Conv2d: invalid kernel ",
                    o.kernel, " stride ", o.stride, " padding ", o.padding, " dilation ", o.dilation);
   const int64_t fan_in = in_channels / o.groups * o.kernel * o.kernel;
@@ -30,7 +30,9 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, const Conv2dOptions& o
   }
 }
 
-Tensor Conv2d::forward(const Tensor& x) const { return conv2d(x, weight_, bias_, args_); }
+Tensor Conv2d::forward(const Tensor& x) const {
+  return conv2d(x, weight_, bias_, args_);
+}
 
 ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, int kernel, int stride, Generator& gen,
                                  bool bias)
@@ -45,7 +47,9 @@ ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, int 
   }
 }
 
-Tensor ConvTranspose2d::forward(const Tensor& x) const { return conv_transpose2d(x, weight_, bias_, args_); }
+Tensor ConvTranspose2d::forward(const Tensor& x) const {
+  return conv_transpose2d(x, weight_, bias_, args_);
+}
 
 BatchNorm2d::BatchNorm2d(int64_t channels, double eps, double momentum)
     : weight_(Tensor::full({channels}, 1.0)),
@@ -68,7 +72,9 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   return out;
 }
 
-int64_t BatchNorm2d::batches_tracked() const { return num_batches_tracked_.data<int32_t>()[0]; }
+int64_t BatchNorm2d::batches_tracked() const {
+  return num_batches_tracked_.data<int32_t>()[0];
+}
 
 SeparableConv2d::SeparableConv2d(int64_t in_channels, int64_t out_channels, int kernel, int padding, int dilation,
                                  Generator& gen) {
@@ -78,7 +84,9 @@ SeparableConv2d::SeparableConv2d(int64_t in_channels, int64_t out_channels, int 
   pointwise_ = register_module("pointwise", std::make_shared<Conv2d>(in_channels, out_channels, pointwise, gen));
 }
 
-Tensor SeparableConv2d::forward(const Tensor& x) const { return pointwise_->forward(depthwise_->forward(x)); }
+Tensor SeparableConv2d::forward(const Tensor& x) const {
+  return pointwise_->forward(depthwise_->forward(x));
+}
 
 Tensor Upsample::forward(const Tensor& x) const {
   SEGRUN_CHECK_ARG(x.dim() == 4, "Upsample: expected an N,H,W,C tensor, got ", x.str());
@@ -90,6 +98,8 @@ ConvBnRelu::ConvBnRelu(int64_t in_channels, int64_t out_channels, const Conv2dOp
   bn_ = register_module("bn", std::make_shared<BatchNorm2d>(out_channels));
 }
 
-Tensor ConvBnRelu::forward(const Tensor& x) { return relu(bn_->forward(conv_->forward(x))); }
+Tensor ConvBnRelu::forward(const Tensor& x) {
+  return relu(bn_->forward(conv_->forward(x)));
+}
 
 }  // namespace segrun::nn

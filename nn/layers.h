@@ -35,8 +35,7 @@ class Conv2d : public Module {
 // computes fan_in from weight dim 1, i.e. Cout * KH * KW, for both weight and bias bounds.
 class ConvTranspose2d : public Module {
  public:
-  ConvTranspose2d(int64_t in_channels, int64_t out_channels, int kernel, int stride, Generator& gen,
-                  bool bias = true);
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, int kernel, int stride, Generator& gen, bool bias = true);
   Tensor forward(const Tensor& x) const;
 
  private:
@@ -80,8 +79,7 @@ class MaxPool2d : public Module {
 // (no bias). Children `depthwise` and `pointwise`.
 class SeparableConv2d : public Module {
  public:
-  SeparableConv2d(int64_t in_channels, int64_t out_channels, int kernel, int padding, int dilation,
-                  Generator& gen);
+  SeparableConv2d(int64_t in_channels, int64_t out_channels, int kernel, int padding, int dilation, Generator& gen);
   Tensor forward(const Tensor& x) const;
 
  private:

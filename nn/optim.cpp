@@ -10,10 +10,10 @@ namespace segrun::nn {
 
 namespace {
 struct AdamWStep {
-  double decay;        // 1 - lr * wd
+  double decay;  // 1 - lr * wd
   double beta1, beta2;
-  double step_size;    // lr / (1 - beta1^t)
-  double bc2_sqrt;     // sqrt(1 - beta2^t)
+  double step_size;  // lr / (1 - beta1^t)
+  double bc2_sqrt;   // sqrt(1 - beta2^t)
   double eps;
 };
 
@@ -48,14 +48,17 @@ AdamW::AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const
 void AdamW::step() {
   ++step_;
   const double t = static_cast<double>(step_);
-  const AdamWStep s{1.0 - options_.lr * options_.weight_decay, options_.beta1, options_.beta2,
-                    options_.lr / (1.0 - std::pow(options_.beta1, t)), std::sqrt(1.0 - std::pow(options_.beta2, t)),
+  const AdamWStep s{1.0 - options_.lr * options_.weight_decay,
+                    options_.beta1,
+                    options_.beta2,
+                    options_.lr / (1.0 - std::pow(options_.beta1, t)),
+                    std::sqrt(1.0 - std::pow(options_.beta2, t)),
                     options_.eps};
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i].second;
     if (!p.grad().defined()) continue;
-    SEGRUN_CHECK_ARG(p.grad().dtype() == p.dtype(), "AdamW: gradient of '", params_[i].first, "' is ",
-                     p.grad().str(), ", parameter is ", p.str());
+    SEGRUN_CHECK_ARG(p.grad().dtype() == p.dtype(), "AdamW: gradient of '", params_[i].first, "' is ", p.grad().str(),
+                     ", parameter is ", p.str());
     HostTensor theta(p);
     const HostTensor grad(p.grad());
     dispatch_float(p.dtype(), "AdamW", [&](auto tag) {
@@ -82,22 +85,24 @@ void AdamW::load_state(const TensorFile& file, const std::string& prefix, const 
     auto it = file.tensors.find(key);
     if (it == file.tensors.end()) throw std::runtime_error(cat_str("AdamW: ", source, ": missing tensor '", key, "'"));
     if (it->second.shape() != shape)
-      throw std::runtime_error(cat_str("AdamW: ", source, ": tensor '", key, "' has shape ", shape_str(it->second.shape()),
-                                       ", expected ", shape_str(shape)));
+      throw std::runtime_error(cat_str("AdamW: ", source, ": tensor '", key, "' has shape ",
+                                       shape_str(it->second.shape()), ", expected ", shape_str(shape)));
     return it->second;
   };
   const Tensor step = get(prefix + "step", {1});
   SEGRUN_CHECK_ARG(step.dtype() == DType::I32, "AdamW: ", source, ": step must be an integer tensor");
   for (size_t i = 0; i < params_.size(); ++i) {
     const Shape& shape = params_[i].second.shape();
-    exp_avg_[i].copy_from(get(prefix + "exp_avg." + params_[i].first, shape).contiguous_copy_on(Device::cpu(), exp_avg_[i].dtype()));
-    exp_avg_sq_[i].copy_from(
-        get(prefix + "exp_avg_sq." + params_[i].first, shape).contiguous_copy_on(Device::cpu(), exp_avg_sq_[i].dtype()));
+    exp_avg_[i].copy_from(
+        get(prefix + "exp_avg." + params_[i].first, shape).contiguous_copy_on(Device::cpu(), exp_avg_[i].dtype()));
+    exp_avg_sq_[i].copy_from(get(prefix + "exp_avg_sq." + params_[i].first, shape)
+                                 .contiguous_copy_on(Device::cpu(), exp_avg_sq_[i].dtype()));
   }
   step_ = step.data<int32_t>()[0];
 }
 
-StepLR::StepLR(double base_lr, int64_t step_size, double gamma) : base_lr_(base_lr), step_size_(step_size), gamma_(gamma) {
+StepLR::StepLR(double base_lr, int64_t step_size, double gamma)
+    : base_lr_(base_lr), step_size_(step_size), gamma_(gamma) {
   SEGRUN_CHECK_ARG(step_size > 0, "StepLR: step size must be positive, got ", step_size);
 }
 

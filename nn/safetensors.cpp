@@ -44,11 +44,16 @@ const DTypeInfo* find_dtype(const std::string& name) {
 
 const char* file_dtype_name(DType t, bool as_int64) {
   switch (t) {
-    case DType::F32: return "F32";
-    case DType::F64: return "F64";
-    case DType::F16: return "F16";
-    case DType::I32: return as_int64 ? "I64" : "I32";
-    case DType::U8: return "U8";
+    case DType::F32:
+      return "F32";
+    case DType::F64:
+      return "F64";
+    case DType::F16:
+      return "F16";
+    case DType::I32:
+      return as_int64 ? "I64" : "I32";
+    case DType::U8:
+      return "U8";
   }
   return "?";
 }
@@ -83,7 +88,8 @@ HeaderEntry parse_entry(const std::string& path, const std::string& key, const j
   const std::string dtype = v["dtype"].get<std::string>();
   HeaderEntry e{key, find_dtype(dtype), {}, 0, 0};
   if (!e.dtype) fail(path, "tensor '", key, "': unsupported dtype '", dtype, "' (F32, F16, F64, I64, I32, U8)");
-  if (!v["shape"].is_array() || v["shape"].size() > kMaxDims) fail(path, "tensor '", key, "': shape must be an array of at most ", kMaxDims, " sizes");
+  if (!v["shape"].is_array() || v["shape"].size() > kMaxDims)
+    fail(path, "tensor '", key, "': shape must be an array of at most ", kMaxDims, " sizes");
   for (const json& d : v["shape"]) {
     if (!d.is_number_unsigned()) fail(path, "tensor '", key, "': shape entries must be non-negative integers");
     e.shape.push_back(d.get<int64_t>());
@@ -125,7 +131,8 @@ void check_layout(const std::string& path, std::vector<HeaderEntry>& entries, ui
     if (e.begin > expected) fail(path, "tensor '", e.name, "': gap in the data section before byte ", e.begin);
     expected = e.end;
   }
-  if (expected != data_bytes) fail(path, "data section has ", data_bytes - expected, " bytes not covered by any tensor");
+  if (expected != data_bytes)
+    fail(path, "data section has ", data_bytes - expected, " bytes not covered by any tensor");
 }
 
 Tensor decode(const std::string& path, const HeaderEntry& e, const char* data) {
@@ -164,8 +171,10 @@ TensorFile read_safetensors(const std::string& path) {
   TensorFile file;
   std::vector<HeaderEntry> entries;
   for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") file.metadata = parse_metadata(path, it.value());
-    else entries.push_back(parse_entry(path, it.key(), it.value()));
+    if (it.key() == "__metadata__")
+      file.metadata = parse_metadata(path, it.value());
+    else
+      entries.push_back(parse_entry(path, it.key(), it.value()));
   }
   const uint64_t data_bytes = bytes.size() - 8 - header_bytes;
   check_layout(path, entries, data_bytes);
@@ -195,7 +204,8 @@ void write_all(const std::string& path, const std::string& tmp, const std::strin
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail(path, "cannot create ", tmp, " (", std::strerror(errno), ")");
   const uint64_t header_bytes = header.size();
-  bool ok = std::fwrite(&header_bytes, 8, 1, f) == 1 && std::fwrite(header.data(), 1, header.size(), f) == header.size();
+  bool ok =
+      std::fwrite(&header_bytes, 8, 1, f) == 1 && std::fwrite(header.data(), 1, header.size(), f) == header.size();
   for (const std::vector<char>& b : blobs) ok = ok && (b.empty() || std::fwrite(b.data(), 1, b.size(), f) == b.size());
   ok = std::fflush(f) == 0 && ok;
   ok = ::fsync(fileno(f)) == 0 && ok;
@@ -214,8 +224,10 @@ void write_safetensors(const std::string& path, const std::vector<FileTensor>& t
   uint64_t offset = 0;
   for (const FileTensor& ft : tensors) {
     if (!ft.tensor.defined()) fail(path, "tensor '", ft.name, "' is undefined");
-    if (ft.name == "__metadata__" || header.contains(ft.name)) fail(path, "tensor name '", ft.name, "' is reserved or repeated");
-    if (ft.as_int64 && ft.tensor.dtype() != DType::I32) fail(path, "tensor '", ft.name, "': only i32 tensors are written as I64");
+    if (ft.name == "__metadata__" || header.contains(ft.name))
+      fail(path, "tensor name '", ft.name, "' is reserved or repeated");
+    if (ft.as_int64 && ft.tensor.dtype() != DType::I32)
+      fail(path, "tensor '", ft.name, "': only i32 tensors are written as I64");
     blobs.push_back(encode(ft));
     header[ft.name] = {{"dtype", file_dtype_name(ft.tensor.dtype(), ft.as_int64)},
                        {"shape", ft.tensor.shape()},
@@ -234,7 +246,9 @@ void write_safetensors(const std::string& path, const std::vector<FileTensor>& t
   }
 }
 
-std::map<std::string, Tensor> read_tensors(const std::string& path) { return read_safetensors(path).tensors; }
+std::map<std::string, Tensor> read_tensors(const std::string& path) {
+  return read_safetensors(path).tensors;
+}
 
 void write_tensors(const std::string& path, const std::map<std::string, Tensor>& tensors, const Metadata& metadata) {
   std::vector<FileTensor> list;

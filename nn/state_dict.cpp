@@ -47,8 +47,8 @@ void load_entry(const StateEntry& e, const Tensor& file_tensor, const std::strin
                                      shape_str(file_tensor.shape()), ", the model expects ", shape_str(file_shape(e))));
   const bool both_float = is_floating(file_tensor.dtype()) && is_floating(dst.dtype());
   if (!both_float && file_tensor.dtype() != dst.dtype())
-    throw std::runtime_error(cat_str("state dict: ", source, ": tensor '", key, "' is ", dtype_name(file_tensor.dtype()),
-                                     ", the model holds ", dtype_name(dst.dtype())));
+    throw std::runtime_error(cat_str("state dict: ", source, ": tensor '", key, "' is ",
+                                     dtype_name(file_tensor.dtype()), ", the model holds ", dtype_name(dst.dtype())));
   Tensor t = e.layout == FileLayout::KernelChannelsLast ? kernel_from_file_layout(file_tensor) : file_tensor;
   dst.copy_from(t.contiguous_copy_on(Device::cpu(), dst.dtype()));
 }
@@ -60,8 +60,12 @@ Shape file_shape(const StateEntry& e) {
   return s;
 }
 
-Tensor kernel_to_file_layout(const Tensor& memory) { return permute_kernel(memory, true); }
-Tensor kernel_from_file_layout(const Tensor& file) { return permute_kernel(file, false); }
+Tensor kernel_to_file_layout(const Tensor& memory) {
+  return permute_kernel(memory, true);
+}
+Tensor kernel_from_file_layout(const Tensor& file) {
+  return permute_kernel(file, false);
+}
 
 std::vector<FileTensor> state_dict_tensors(const Module& module, const std::string& prefix) {
   std::vector<FileTensor> out;

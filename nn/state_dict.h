@@ -20,14 +20,15 @@ Shape file_shape(const StateEntry& entry);
 std::vector<FileTensor> state_dict_tensors(const Module& module, const std::string& prefix = "");
 
 struct LoadOptions {
-  std::string prefix;                         // file names are prefix + module names
-  std::vector<std::string> ignore_prefixes;   // file tensors skipped (e.g. "fc." of a classifier)
+  std::string prefix;                        // file names are prefix + module names
+  std::vector<std::string> ignore_prefixes;  // file tensors skipped (e.g. "fc." of a classifier)
 };
 
 // Copies `file` tensors into the module's parameters and buffers, converting layout and
 // floating dtype. Missing, unexpected (outside the prefix they are ignored) or mis-shaped keys
 // throw std::runtime_error naming `source` and the key.
-void load_state_dict(Module& module, const TensorFile& file, const std::string& source, const LoadOptions& options = {});
+void load_state_dict(Module& module, const TensorFile& file, const std::string& source,
+                     const LoadOptions& options = {});
 
 void save_state_dict(const std::string& path, const Module& module, const Metadata& metadata = {});
 void load_state_dict(const std::string& path, Module& module, const LoadOptions& options = {});

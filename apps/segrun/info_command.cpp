@@ -27,20 +27,24 @@ const char* file_dtype(const nn::StateEntry& e) {
 
 void print_info(const InfoArgs& a) {
   Generator gen(42);
-  const std::unique_ptr<nn::SegmentationModel> model = models::make_model(a.model, a.in_channels, a.classes, a.width, gen);
+  const std::unique_ptr<nn::SegmentationModel> model =
+      models::make_model(a.model, a.in_channels, a.classes, a.width, gen);
   const std::vector<nn::StateEntry> entries = model->state_entries();
   if (a.json) {
-    nlohmann::ordered_json out = {{"model", a.model},       {"in_channels", a.in_channels},
-                                  {"classes", a.classes},   {"width", a.width},
-                                  {"params", model->parameter_count()}, {"tensors", nlohmann::ordered_json::array()}};
+    nlohmann::ordered_json out = {
+        {"model", a.model}, {"in_channels", a.in_channels},       {"classes", a.classes},
+        {"width", a.width}, {"params", model->parameter_count()}, {"tensors", nlohmann::ordered_json::array()}};
     for (const nn::StateEntry& e : entries)
-      out["tensors"].push_back({{"name", e.name}, {"shape", nn::file_shape(e)}, {"dtype", file_dtype(e)},
+      out["tensors"].push_back({{"name", e.name},
+                                {"shape", nn::file_shape(e)},
+                                {"dtype", file_dtype(e)},
                                 {"kind", e.is_buffer ? "buffer" : "parameter"}});
     std::printf("%s\n", out.dump(2).c_str());
     return;
   }
   std::printf("model %s (in_channels %lld, classes %lld, width %lld)\n", a.model.c_str(),
-              static_cast<long long>(a.in_channels), static_cast<long long>(a.classes), static_cast<long long>(a.width));
+              static_cast<long long>(a.in_channels), static_cast<long long>(a.classes),
+              static_cast<long long>(a.width));
   std::printf("params %lld\n", static_cast<long long>(model->parameter_count()));
   for (const nn::StateEntry& e : entries)
     std::printf("%-9s %-3s %-20s %s\n", e.is_buffer ? "buffer" : "parameter", file_dtype(e),

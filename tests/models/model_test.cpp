@@ -96,9 +96,13 @@ TEST_CASE("a torchvision-style encoder state dict with fc loads into the DeepLab
   CHECK(loaded[0].second.to_double_vector() == source.named_parameters()[0].second.to_double_vector());
 }
 
-TEST_CASE("shared model tester: Attention U-Net, width 8, 32x32") { check_model("attention_unet", 8, 32, 32); }
+TEST_CASE("shared model tester: Attention U-Net, width 8, 32x32") {
+  check_model("attention_unet", 8, 32, 32);
+}
 
-TEST_CASE("shared model tester: DeepLabV3+, width 8, 32x48") { check_model("deeplabv3plus", 8, 32, 48); }
+TEST_CASE("shared model tester: DeepLabV3+, width 8, 32x48") {
+  check_model("deeplabv3plus", 8, 32, 48);
+}
 
 TEST_CASE("inputs whose H or W is not divisible by 16 are rejected with their sizes") {
   Generator gen(3);

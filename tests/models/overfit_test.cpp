@@ -32,7 +32,8 @@ Batch make_batch(Generator& gen) {
   for (int64_t i = 0; i < kBatch * kSize * kSize; ++i) {
     const int c = scene_class(i / (kSize * kSize), i / kSize % kSize, i % kSize);
     b.labels.push_back(c);
-    for (int k = 0; k < 3; ++k) b.images.data<float>()[i * 3 + k] = colour[c][k] + static_cast<float>(gen.next_uniform(-0.35, 0.35));
+    for (int k = 0; k < 3; ++k)
+      b.images.data<float>()[i * 3 + k] = colour[c][k] + static_cast<float>(gen.next_uniform(-0.35, 0.35));
     b.onehot.data<float>()[i * kClasses + c] = 1.0f;
   }
   return b;

@@ -36,12 +36,19 @@ TEST_CASE("state entries follow PyTorch's state_dict names and order") {
   Stem stem(gen);
   std::vector<std::string> names;
   for (const StateEntry& e : stem.state_entries()) names.push_back(e.name);
-  const std::vector<std::string> expected = {
-      "conv1.weight",          "bn1.weight",         "bn1.bias",
-      "bn1.running_mean",      "bn1.running_var",    "bn1.num_batches_tracked",
-      "layer1.conv.weight",    "layer1.conv.bias",   "layer1.bn.weight",
-      "layer1.bn.bias",        "layer1.bn.running_mean", "layer1.bn.running_var",
-      "layer1.bn.num_batches_tracked"};
+  const std::vector<std::string> expected = {"conv1.weight",
+                                             "bn1.weight",
+                                             "bn1.bias",
+                                             "bn1.running_mean",
+                                             "bn1.running_var",
+                                             "bn1.num_batches_tracked",
+                                             "layer1.conv.weight",
+                                             "layer1.conv.bias",
+                                             "layer1.bn.weight",
+                                             "layer1.bn.bias",
+                                             "layer1.bn.running_mean",
+                                             "layer1.bn.running_var",
+                                             "layer1.bn.num_batches_tracked"};
   CHECK(names == expected);
   // 3*4*9 + 4 + 4 + (4*2 + 2) + 2 + 2 = 108 + 8 + 10 + 4
   CHECK(stem.parameter_count() == 130);

@@ -1,11 +1,12 @@
 // AdamW, StepLR, gradient clipping and the loss scaler against steps computed by hand.
+#include "nn/optim.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <limits>
 
 #include "nn/grad_scaling.h"
-#include "nn/optim.h"
 
 using namespace segrun;
 using namespace segrun::nn;
@@ -17,7 +18,9 @@ Tensor param(std::vector<double> v) {
   return t;
 }
 
-void set_grad(Tensor& p, std::vector<double> g) { p.set_grad(Tensor::from_vector(g, p.shape())); }
+void set_grad(Tensor& p, std::vector<double> g) {
+  p.set_grad(Tensor::from_vector(g, p.shape()));
+}
 
 AdamWOptions test_options() {
   AdamWOptions o;

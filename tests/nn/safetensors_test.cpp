@@ -33,7 +33,9 @@ std::string write_raw(const std::string& name, const std::string& header, const 
   return path;
 }
 
-std::string floats(std::vector<float> v) { return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4); }
+std::string floats(std::vector<float> v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+}
 
 std::string read_error(const std::string& path) {
   try {
@@ -75,14 +77,13 @@ TEST_CASE("round trip of every dtype, with metadata and an aligned header") {
   Tensor half = Tensor::empty({2}, DType::F16);
   half.data<uint16_t>()[0] = float_to_half(0.5f);
   half.data<uint16_t>()[1] = float_to_half(-3.0f);
-  std::vector<FileTensor> tensors = {
-      {"w", Tensor::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3}), false},
-      {"h", half, false},
-      {"d", Tensor::from_vector(std::vector<double>{0.1}, {1}), false},
-      {"i", Tensor::from_vector(std::vector<int32_t>{-5, 9}, {2}), false},
-      {"count", Tensor::from_vector(std::vector<int32_t>{3}, {1}), true},
-      {"u", Tensor::from_vector(std::vector<uint8_t>{255, 0, 7}, {3}), false},
-      {"empty", Tensor::zeros({0, 4}), false}};
+  std::vector<FileTensor> tensors = {{"w", Tensor::from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3}), false},
+                                     {"h", half, false},
+                                     {"d", Tensor::from_vector(std::vector<double>{0.1}, {1}), false},
+                                     {"i", Tensor::from_vector(std::vector<int32_t>{-5, 9}, {2}), false},
+                                     {"count", Tensor::from_vector(std::vector<int32_t>{3}, {1}), true},
+                                     {"u", Tensor::from_vector(std::vector<uint8_t>{255, 0, 7}, {3}), false},
+                                     {"empty", Tensor::zeros({0, 4}), false}};
   write_safetensors(path, tensors, {{"epoch", "3"}});
   const TensorFile f = read_safetensors(path);
   CHECK(f.metadata.at("epoch") == "3");
@@ -129,7 +130,7 @@ TEST_CASE("state dict: conv weights are OIHW, conv-transpose IOHW in the file") 
   // element (o=2, i=1, kh=0, kw=2): file index ((2*2+1)*3+0)*3+2, memory ((2*3+0)*3+2)*2+1
   CHECK(w_file.at(((2 * 2 + 1) * 3 + 0) * 3 + 2) == w_mem.at(((2 * 3 + 0) * 3 + 2) * 2 + 1));
   const Tensor up_file = f.tensors.at("up.weight");
-  CHECK(up_file.shape() == Shape{3, 2, 2, 2});  // (I=3, O=2, KH=2, KW=2)
+  CHECK(up_file.shape() == Shape{3, 2, 2, 2});                 // (I=3, O=2, KH=2, KW=2)
   const Tensor up_mem = *model.up->state_entries()[0].tensor;  // (I=3, KH=2, KW=2, O=2)
   // element (i=1, o=0, kh=1, kw=0)
   CHECK(up_file.at(((1 * 2 + 0) * 2 + 1) * 2 + 0) == up_mem.at(((1 * 2 + 1) * 2 + 0) * 2 + 0));
@@ -167,14 +168,17 @@ TEST_CASE("state dict: missing, unexpected and mis-shaped keys are errors naming
   std::vector<FileTensor> all = state_dict_tensors(model);
   const std::string missing = temp_path("missing.safetensors");
   write_safetensors(missing, std::vector<FileTensor>(all.begin() + 1, all.end()));
-  CHECK_THROWS_WITH(load_state_dict(missing, model), ("state dict: " + missing + ": missing tensor 'conv.weight'").c_str());
+  CHECK_THROWS_WITH(load_state_dict(missing, model),
+                    ("state dict: " + missing + ": missing tensor 'conv.weight'").c_str());
 
   std::vector<FileTensor> extra = all;
   extra.push_back({"head.weight", Tensor::zeros({1}), false});
   const std::string unexpected = temp_path("unexpected.safetensors");
   write_safetensors(unexpected, extra);
-  CHECK_THROWS_WITH(load_state_dict(unexpected, model),
-                    ("state dict: " + unexpected + ": unexpected tensor 'head.weight' (no such parameter or buffer in the model)").c_str());
+  CHECK_THROWS_WITH(
+      load_state_dict(unexpected, model),
+      ("state dict: " + unexpected + ": unexpected tensor 'head.weight' (no such parameter or buffer in the model)")
+          .c_str());
   LoadOptions skip_head;
   skip_head.ignore_prefixes = {"head."};
   CHECK_NOTHROW(load_state_dict(unexpected, model, skip_head));
@@ -210,8 +214,9 @@ TEST_CASE("malformed files give one clear error naming the file and the key") {
           "safetensors: " + path + ": tensor 'a': data_offsets [0, 16] outside the data section of 8 bytes");
   }
   SUBCASE("overlapping tensors") {
-    const std::string path = write_raw(
-        "overlap.safetensors", "{" + ok_entry + R"(,"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", floats({1, 2}));
+    const std::string path =
+        write_raw("overlap.safetensors", "{" + ok_entry + R"(,"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                  floats({1, 2}));
     CHECK(read_error(path) == "safetensors: " + path + ": tensor 'b': data overlaps the previous tensor at byte 4");
   }
   SUBCASE("bytes not covered by any tensor") {
@@ -226,7 +231,8 @@ TEST_CASE("malformed files give one clear error naming the file and the key") {
   SUBCASE("shape and byte size disagree") {
     const std::string path =
         write_raw("size.safetensors", R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2}));
-    CHECK(read_error(path) == "safetensors: " + path + ": tensor 'a': shape [3] of F32 needs 12 bytes but data_offsets hold 8");
+    CHECK(read_error(path) ==
+          "safetensors: " + path + ": tensor 'a': shape [3] of F32 needs 12 bytes but data_offsets hold 8");
   }
   SUBCASE("unknown dtype") {
     const std::string path =

@@ -12,7 +12,8 @@ using In = InputSpec;
 
 SEGRUN_OP_CASES(model_blocks) {
   std::vector<OpCase> cases;
-  OpCase gate{"attention_gate", "g 4 ch, x 6 ch, F_int 3, batch 2, 4x3",
+  OpCase gate{"attention_gate",
+              "g 4 ch, x 6 ch, F_int 3, batch 2, 4x3",
               {In::uniform({2, 4, 3, 4}), In::uniform({2, 4, 3, 6})},
               [](const std::vector<Tensor>& x) {
                 Generator gen(11);
@@ -21,14 +22,13 @@ SEGRUN_OP_CASES(model_blocks) {
                 return block.forward(x[0], x[1]);
               }};
   cases.push_back(gate);
-  OpCase aspp{"aspp", "4 -> 3 ch, rates 1, 2, 3, batch 2, 5x4",
-              {In::uniform({2, 5, 4, 4})},
-              [](const std::vector<Tensor>& x) {
-                Generator gen(12);
-                models::ASPP block(4, 3, {1, 2, 3}, gen);
-                block.to(x[0].dtype());
-                return block.forward(x[0]);
-              }};
+  OpCase aspp{
+      "aspp", "4 -> 3 ch, rates 1, 2, 3, batch 2, 5x4", {In::uniform({2, 5, 4, 4})}, [](const std::vector<Tensor>& x) {
+        Generator gen(12);
+        models::ASPP block(4, 3, {1, 2, 3}, gen);
+        block.to(x[0].dtype());
+        return block.forward(x[0]);
+      }};
   cases.push_back(aspp);
   return cases;
 }
