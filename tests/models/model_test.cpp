@@ -134,3 +134,24 @@ TEST_CASE("training-mode forward counts BatchNorm batches, eval-mode forward doe
   model.forward(x);
   CHECK(counter() == 1);
 }
+
+TEST_CASE("ResNet-34 encoder: layer1 at stride 4, dilated layer4 at stride 16") {
+  Generator gen(6);
+  models::ResNet34Encoder enc(3, 4, gen);
+  const models::EncoderFeatures f = enc.forward(gen.uniform({1, 64, 96, 3}, -1.0, 1.0));
+  CHECK(f.low.shape() == Shape{1, 16, 24, 4});
+  CHECK(f.high.shape() == Shape{1, 4, 6, 32});
+}
+
+TEST_CASE("same seed and input give bitwise-identical logits and gradients") {
+  auto run = [] {
+    Generator gen(8);
+    auto model = models::make_model("deeplabv3plus", 3, 3, 4, gen);
+    Tensor logits = model->forward(gen.uniform({2, 16, 16, 3}, -1.0, 1.0));
+    backward(sum(mul(logits, logits)));
+    return std::make_pair(logits.to_double_vector(), model->named_parameters()[0].second.grad().to_double_vector());
+  };
+  const auto a = run(), b = run();
+  CHECK(a.first == b.first);
+  CHECK(a.second == b.second);
+}
