@@ -159,8 +159,9 @@ TensorFile read_safetensors(const std::string& path) {
   if (bytes.size() < 8) fail(path, "file of ", bytes.size(), " bytes is too short for the 8-byte header length");
   uint64_t header_bytes;
   std::memcpy(&header_bytes, bytes.data(), 8);
-  if (header_bytes > bytes.size() - 8 || header_bytes > kMaxHeaderBytes)
+  if (header_bytes > bytes.size() - 8)
     fail(path, "header length ", header_bytes, " exceeds the ", bytes.size() - 8, " bytes after it");
+  if (header_bytes > kMaxHeaderBytes) fail(path, "header length ", header_bytes, " exceeds the 100 MiB limit");
   json header;
   try {
     header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_bytes));
