@@ -11,6 +11,7 @@ namespace segrun::app {
 namespace {
 constexpr CommandAdder kCommands[] = {
     add_version_command,
+    add_bench_command,
 };
 }  // namespace
 

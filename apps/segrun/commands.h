@@ -5,5 +5,6 @@
 namespace segrun::app {
 
 void add_version_command(CLI::App& root);
+void add_bench_command(CLI::App& root);
 
 }  // namespace segrun::app

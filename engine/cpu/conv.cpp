@@ -154,7 +154,8 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias
   const std::vector<Band> bands = make_bands(g);
   const int64_t cog = g.group_out_c(), kg = g.group_k();
   const int64_t count = static_cast<int64_t>(bands.size());
-#pragma omp parallel for schedule(dynamic, 1)
+  const bool parallel = g.macs() >= kConvParallelMinMacs;
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
   for (int64_t i = 0; i < count; ++i) {
     const Band& band = bands[i];
     T* scratch = g.is_pointwise() ? nullptr : band_scratch<T>(scratch_size(g, band));
@@ -174,14 +175,15 @@ void conv2d_backward_data(const ConvGeometry& g, const T* gy, const T* w, T* gx)
   const std::vector<Band> bands = make_bands(g);
   const int64_t count = static_cast<int64_t>(bands.size());
   const int64_t in_count = g.batch * g.in_h * g.in_w * g.in_c;
+  const bool parallel = g.macs() >= kConvParallelMinMacs;
   if (!g.is_pointwise()) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel)
     for (int64_t i = 0; i < in_count; ++i) gx[i] = T(0);
   }
   // A pointwise band writes its own rows of gx only, so all bands run in one phase.
   const int64_t phases = g.is_pointwise() ? 1 : scatter_phases(g, bands.front().h1 - bands.front().h0);
   for (int64_t phase = 0; phase < phases; ++phase) {
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
     for (int64_t i = 0; i < count; ++i) {
       if (bands[i].index_in_image % phases == phase) backward_data_band(g, gy, w, bands[i], gx);
     }
@@ -199,7 +201,8 @@ void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* gy, T* g
   const int64_t slabs = (count + bands_per_slab - 1) / bands_per_slab;
   // One slab writes gw directly; several write partial sums added in slab order below.
   std::vector<T> partials(slabs > 1 ? static_cast<size_t>(slabs * weight_count) : 0);
-#pragma omp parallel for schedule(dynamic, 1)
+  const bool parallel = g.macs() >= kConvParallelMinMacs;
+#pragma omp parallel for schedule(dynamic, 1) if (parallel)
   for (int64_t s = 0; s < slabs; ++s) {
     T* out = slabs > 1 ? partials.data() + s * weight_count : gw;
     const int64_t end = std::min(count, (s + 1) * bands_per_slab);
@@ -215,7 +218,7 @@ void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* gy, T* g
     }
   }
   if (slabs == 1) return;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t e = 0; e < weight_count; ++e) {
     T sum = partials[e];
     for (int64_t s = 1; s < slabs; ++s) sum += partials[s * weight_count + e];

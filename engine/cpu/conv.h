@@ -21,6 +21,7 @@ struct ConvGeometry {
   int64_t group_in_c() const { return in_c / groups; }
   int64_t group_out_c() const { return out_c / groups; }
   int64_t group_k() const { return kernel_h * kernel_w * group_in_c(); }  // GEMM K per group
+  int64_t macs() const { return out_rows() * out_c * group_k(); }  // multiply-adds of the forward
   bool is_depthwise() const { return groups > 1 && groups == in_c && groups == out_c; }
   // A 1x1, stride-1, unpadded convolution needs no im2col: the input is the GEMM operand.
   bool is_pointwise() const {
@@ -48,6 +49,9 @@ void bias_backward(const T* gy, int64_t rows, int64_t channels, T* gb);
 // y[r, c] += bias[c] for every row.
 template <typename T>
 void add_bias(T* y, const T* bias, int64_t rows, int64_t channels);
+
+// Below this many multiply-adds a convolution runs on one thread: waking the others costs more.
+constexpr int64_t kConvParallelMinMacs = 1 << 18;
 
 // Direct depthwise kernels (ConvGeometry::is_depthwise), same contracts as above.
 template <typename T>

@@ -34,7 +34,7 @@ template <typename T>
 void depthwise_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
   const int64_t channels = g.out_c;
   const std::vector<T> wt = taps_by_channel(g, w);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (g.macs() >= kConvParallelMinMacs)
   for (int64_t row = 0; row < g.batch * g.out_h; ++row) {
     const int64_t n = row / g.out_h, ho = row % g.out_h;
     for (int64_t wo = 0; wo < g.out_w; ++wo) {
@@ -60,7 +60,7 @@ template <typename T>
 void depthwise_backward_data(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
   const int64_t channels = g.in_c;
   const std::vector<T> wt = taps_by_channel(g, w);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (g.macs() >= kConvParallelMinMacs)
   for (int64_t row = 0; row < g.batch * g.in_h; ++row) {
     const int64_t n = row / g.in_h, hi = row % g.in_h;
     for (int64_t wi = 0; wi < g.in_w; ++wi) {
@@ -86,7 +86,7 @@ template <typename T>
 void depthwise_backward_filter(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   const int64_t channels = g.in_c, taps = g.kernel_h * g.kernel_w;
   std::vector<T> by_tap(static_cast<size_t>(taps * channels), T(0));
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (g.macs() >= kConvParallelMinMacs)
   for (int64_t t = 0; t < taps; ++t) {
     const int64_t kh = t / g.kernel_w, kw = t % g.kernel_w;
     T* acc = by_tap.data() + t * channels;

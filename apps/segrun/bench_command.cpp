@@ -1,0 +1,173 @@
+// segrun bench: times engine work and prints one JSON object. `bench conv` times one
+// convolution layer (forward, optionally data + filter gradients).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "apps/segrun/commands.h"
+#include "engine/backend_info.h"
+#include "engine/error.h"
+#include "engine/ops.h"
+
+namespace segrun::app {
+
+namespace {
+
+struct ConvBenchOptions {
+  int64_t cin = 64, cout = 64, k = 3;
+  std::string size = "256x128";  // W x H
+  int64_t batch = 1;
+  int threads = 0;
+  std::string device = "cpu";
+  std::string dtype = "f32";
+  bool backward = false;
+  int stride = 1, pad = -1, dilation = 1, groups = 1;  // pad -1: "same" padding
+  int warmup = 2, runs = 7;
+};
+
+// "256x128" -> {256, 128}.
+std::pair<int64_t, int64_t> parse_size(const std::string& s) {
+  const size_t x = s.find('x');
+  size_t used_w = 0, used_h = 0;
+  int64_t w = 0, h = 0;
+  try {
+    w = std::stoll(s.substr(0, x), &used_w);
+    h = std::stoll(s.substr(x + 1), &used_h);
+  } catch (const std::exception&) {
+    throw_invalid("bench conv: --size must be WxH (e.g. 256x128), got '", s, "'");
+  }
+  SEGRUN_CHECK_ARG(x != std::string::npos && used_w == x && used_h == s.size() - x - 1 && w > 0 && h > 0,
+                   "bench conv: --size must be WxH with positive sizes (e.g. 256x128), got '", s, "'");
+  return {w, h};
+}
+
+DType parse_dtype(const std::string& s) {
+  if (s == "f32") return DType::F32;
+  if (s == "f64") return DType::F64;
+  if (s == "f16") return DType::F16;
+  throw_invalid("bench conv: --dtype must be f32, f64 or f16, got '", s, "'");
+}
+
+Device bench_device(const std::string& s) {
+  const Device device = Device::parse(s);
+  SEGRUN_CHECK_ARG(device.is_cpu() || cuda_info().built, "bench conv: --device ", s,
+                   " needs a segrun built with CUDA; this build has none (configure with -DSEGRUN_CUDA=ON)");
+  return device;
+}
+
+// Device work is asynchronous: reading one element back waits for everything queued before it.
+void wait_for(const Tensor& t) {
+  if (t.is_cuda()) (void)t.reshape({t.numel()}).slice(0, 1).to(Device::cpu());
+}
+
+struct Timing {
+  double median_ms = 0, min_ms = 0;
+};
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// run_once returns the milliseconds of the part it times.
+template <typename F>
+Timing time_runs(const ConvBenchOptions& o, F run_once) {
+  for (int i = 0; i < o.warmup; ++i) run_once();
+  std::vector<double> ms;
+  for (int i = 0; i < o.runs; ++i) ms.push_back(run_once());
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front()};
+}
+
+void run_conv_bench(const ConvBenchOptions& o) {
+  SEGRUN_CHECK_ARG(o.runs >= 5 && o.warmup >= 0, "bench conv: --runs must be >= 5 and --warmup >= 0");
+  SEGRUN_CHECK_ARG(o.cin > 0 && o.cout > 0 && o.k > 0 && o.batch > 0 && o.groups > 0,
+                   "bench conv: --cin, --cout, --k, --batch and --groups must be positive");
+  const auto [width, height] = parse_size(o.size);
+  const Device device = bench_device(o.device);
+  const DType dtype = parse_dtype(o.dtype);
+  set_cpu_threads(o.threads);
+  const int pad = o.pad >= 0 ? o.pad : o.dilation * static_cast<int>(o.k - 1) / 2;
+  const Conv2dArgs args = Conv2dArgs::make(o.stride, pad, o.dilation, o.groups);
+
+  Generator gen(42);
+  Tensor x = gen.uniform({o.batch, height, width, o.cin}, -1.0, 1.0, DType::F32).contiguous_copy_on(device, dtype);
+  Tensor w = gen.uniform({o.cout, o.k, o.k, o.cin / o.groups}, -0.1, 0.1, DType::F32).contiguous_copy_on(device, dtype);
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    y = conv2d(x, w, Tensor(), args);
+  }
+  const double flops = 2.0 * static_cast<double>(y.numel()) * static_cast<double>(o.k * o.k * (o.cin / o.groups));
+  const Timing fwd = time_runs(o, [&] {
+    NoGradGuard no_grad;
+    const Clock::time_point start = Clock::now();
+    wait_for(conv2d(x, w, Tensor(), args));
+    return ms_since(start);
+  });
+
+  nlohmann::json out = {{"bench", "conv"},        {"device", device.str()}, {"dtype", o.dtype},
+                        {"threads", cpu_thread_count()}, {"batch", o.batch}, {"cin", o.cin},
+                        {"cout", o.cout},         {"k", o.k},               {"width", width},
+                        {"height", height},       {"stride", o.stride},     {"pad", pad},
+                        {"dilation", o.dilation}, {"groups", o.groups},     {"out_shape", y.shape()},
+                        {"warmup", o.warmup},     {"runs", o.runs},         {"ms", fwd.median_ms},
+                        {"ms_min", fwd.min_ms},   {"gflops", flops / fwd.median_ms * 1e-6}};
+  if (o.backward) {
+    // Data and filter gradients of one layer: twice the forward's multiply-adds.
+    x.set_requires_grad(true);
+    w.set_requires_grad(true);
+    const Tensor grad_y = gen.uniform(y.shape(), -1.0, 1.0, DType::F32).contiguous_copy_on(device, dtype);
+    Tensor graph_out;
+    const Timing bwd = time_runs(o, [&] {
+      x.set_grad(Tensor());
+      w.set_grad(Tensor());
+      graph_out = conv2d(x, w, Tensor(), args);
+      wait_for(graph_out);
+      const Clock::time_point start = Clock::now();
+      backward(graph_out, grad_y);
+      wait_for(w.grad());
+      return ms_since(start);
+    });
+    out["backward_ms"] = bwd.median_ms;
+    out["backward_ms_min"] = bwd.min_ms;
+    out["backward_gflops"] = 2.0 * flops / bwd.median_ms * 1e-6;
+  }
+  std::printf("%s\n", out.dump().c_str());
+}
+
+void add_bench_conv(CLI::App& bench) {
+  auto o = std::make_shared<ConvBenchOptions>();
+  CLI::App* cmd = bench.add_subcommand("conv", "Time one NHWC convolution layer (no bias)");
+  cmd->add_option("--cin", o->cin, "Input channels")->capture_default_str();
+  cmd->add_option("--cout", o->cout, "Output channels")->capture_default_str();
+  cmd->add_option("--k", o->k, "Square kernel size")->capture_default_str();
+  cmd->add_option("--size", o->size, "Input width x height, e.g. 256x128")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Batch size")->capture_default_str();
+  cmd->add_option("--stride", o->stride, "Stride")->capture_default_str();
+  cmd->add_option("--pad", o->pad, "Padding (default: same, dilation*(k-1)/2)");
+  cmd->add_option("--dilation", o->dilation, "Dilation")->capture_default_str();
+  cmd->add_option("--groups", o->groups, "Groups (cin for depthwise)")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads (0: OpenMP default)")->capture_default_str();
+  cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
+  cmd->add_option("--dtype", o->dtype, "f32, f64 or f16")->capture_default_str();
+  cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();
+  cmd->add_option("--runs", o->runs, "Timed runs (>= 5); the median is reported")->capture_default_str();
+  cmd->add_flag("--backward", o->backward, "Also time the data + filter gradients");
+  cmd->callback([o] { run_conv_bench(*o); });
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& root) {
+  CLI::App* bench = root.add_subcommand("bench", "Time engine work; prints one JSON object");
+  bench->require_subcommand(1);
+  add_bench_conv(*bench);
+}
+
+}  // namespace segrun::app
