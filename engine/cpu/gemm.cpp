@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__AVX512F__) || defined(__FMA__)
+#if defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -85,6 +85,27 @@ inline void store_vec(T* p, V v) {
   std::memcpy(p, &v, sizeof(V));
 }
 
+// The intrinsics compile to one broadcast load; the generic `V{} + s` would also add a zero.
+inline VecF broadcast(float s) {
+#if defined(__AVX512F__)
+  return _mm512_set1_ps(s);
+#elif defined(__AVX__)
+  return _mm256_set1_ps(s);
+#else
+  return VecF{} + s;
+#endif
+}
+
+inline VecD broadcast(double s) {
+#if defined(__AVX512F__)
+  return _mm512_set1_pd(s);
+#elif defined(__AVX__)
+  return _mm256_set1_pd(s);
+#else
+  return VecD{} + s;
+#endif
+}
+
 // acc (MR x NR) = sum_p ap[p][i] * bp[p][j]; then C = alpha * acc + beta * C on the valid
 // rows/columns. Full tiles are written straight from the registers.
 // A is read either from a packed panel (element (i, p) at ap[p * MR + i]) or straight from
@@ -99,7 +120,7 @@ void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, T alpha, T 
     const V b0 = load_vec<V>(bp), b1 = load_vec<V>(bp + D::kLanes);
 #pragma GCC unroll 16
     for (int i = 0; i < D::kMr; ++i) {
-      const V a = V{} + (kPackedA ? ap[i] : ap[i * lda]);
+      const V a = broadcast(kPackedA ? ap[i] : ap[i * lda]);
       acc[i][0] = fmadd(a, b0, acc[i][0]);
       acc[i][1] = fmadd(a, b1, acc[i][1]);
     }
