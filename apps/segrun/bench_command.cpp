@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -64,24 +65,50 @@ void wait_for(const Tensor& t) {
   if (t.is_cuda()) (void)t.reshape({t.numel()}).slice(0, 1).to(Device::cpu());
 }
 
-struct Timing {
-  double median_ms = 0, min_ms = 0;
+// Wall time is what the benchmark reports; process CPU time (all threads) is kept beside it
+// because on a shared machine other processes stretch the wall time but not the CPU time.
+struct Sample {
+  double wall_ms = 0, cpu_ms = 0;
 };
 
-using Clock = std::chrono::steady_clock;
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(std::chrono::steady_clock::now()), cpu_(cpu_now_ms()) {}
+  Sample elapsed() const {
+    return {std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wall_).count(),
+            cpu_now_ms() - cpu_};
+  }
 
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+ private:
+  static double cpu_now_ms() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) * 1e-6;
+  }
+  std::chrono::steady_clock::time_point wall_;
+  double cpu_;
+};
+
+struct Timing {
+  double median_ms = 0, min_ms = 0, median_cpu_ms = 0;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
-// run_once returns the milliseconds of the part it times.
+// run_once returns the Sample of the part it times.
 template <typename F>
 Timing time_runs(const ConvBenchOptions& o, F run_once) {
   for (int i = 0; i < o.warmup; ++i) run_once();
-  std::vector<double> ms;
-  for (int i = 0; i < o.runs; ++i) ms.push_back(run_once());
-  std::sort(ms.begin(), ms.end());
-  return {ms[ms.size() / 2], ms.front()};
+  std::vector<double> wall, cpu;
+  for (int i = 0; i < o.runs; ++i) {
+    const Sample s = run_once();
+    wall.push_back(s.wall_ms);
+    cpu.push_back(s.cpu_ms);
+  }
+  return {median(wall), *std::min_element(wall.begin(), wall.end()), median(cpu)};
 }
 
 void run_conv_bench(const ConvBenchOptions& o) {
@@ -106,9 +133,9 @@ void run_conv_bench(const ConvBenchOptions& o) {
   const double flops = 2.0 * static_cast<double>(y.numel()) * static_cast<double>(o.k * o.k * (o.cin / o.groups));
   const Timing fwd = time_runs(o, [&] {
     NoGradGuard no_grad;
-    const Clock::time_point start = Clock::now();
+    const Stopwatch watch;
     wait_for(conv2d(x, w, Tensor(), args));
-    return ms_since(start);
+    return watch.elapsed();
   });
 
   nlohmann::json out = {{"bench", "conv"},        {"device", device.str()}, {"dtype", o.dtype},
@@ -117,7 +144,8 @@ void run_conv_bench(const ConvBenchOptions& o) {
                         {"height", height},       {"stride", o.stride},     {"pad", pad},
                         {"dilation", o.dilation}, {"groups", o.groups},     {"out_shape", y.shape()},
                         {"warmup", o.warmup},     {"runs", o.runs},         {"ms", fwd.median_ms},
-                        {"ms_min", fwd.min_ms},   {"gflops", flops / fwd.median_ms * 1e-6}};
+                        {"ms_min", fwd.min_ms},   {"gflops", flops / fwd.median_ms * 1e-6},
+                        {"cpu_ms", fwd.median_cpu_ms}};
   if (o.backward) {
     // Data and filter gradients of one layer: twice the forward's multiply-adds.
     x.set_requires_grad(true);
@@ -129,14 +157,15 @@ void run_conv_bench(const ConvBenchOptions& o) {
       w.set_grad(Tensor());
       graph_out = conv2d(x, w, Tensor(), args);
       wait_for(graph_out);
-      const Clock::time_point start = Clock::now();
+      const Stopwatch watch;
       backward(graph_out, grad_y);
       wait_for(w.grad());
-      return ms_since(start);
+      return watch.elapsed();
     });
     out["backward_ms"] = bwd.median_ms;
     out["backward_ms_min"] = bwd.min_ms;
     out["backward_gflops"] = 2.0 * flops / bwd.median_ms * 1e-6;
+    out["backward_cpu_ms"] = bwd.median_cpu_ms;
   }
   std::printf("%s\n", out.dump().c_str());
 }
