@@ -138,13 +138,26 @@ void run_conv_bench(const ConvBenchOptions& o) {
     return watch.elapsed();
   });
 
-  nlohmann::json out = {{"bench", "conv"},        {"device", device.str()}, {"dtype", o.dtype},
-                        {"threads", cpu_thread_count()}, {"batch", o.batch}, {"cin", o.cin},
-                        {"cout", o.cout},         {"k", o.k},               {"width", width},
-                        {"height", height},       {"stride", o.stride},     {"pad", pad},
-                        {"dilation", o.dilation}, {"groups", o.groups},     {"out_shape", y.shape()},
-                        {"warmup", o.warmup},     {"runs", o.runs},         {"ms", fwd.median_ms},
-                        {"ms_min", fwd.min_ms},   {"gflops", flops / fwd.median_ms * 1e-6},
+  nlohmann::json out = {{"bench", "conv"},
+                        {"device", device.str()},
+                        {"dtype", o.dtype},
+                        {"threads", cpu_thread_count()},
+                        {"batch", o.batch},
+                        {"cin", o.cin},
+                        {"cout", o.cout},
+                        {"k", o.k},
+                        {"width", width},
+                        {"height", height},
+                        {"stride", o.stride},
+                        {"pad", pad},
+                        {"dilation", o.dilation},
+                        {"groups", o.groups},
+                        {"out_shape", y.shape()},
+                        {"warmup", o.warmup},
+                        {"runs", o.runs},
+                        {"ms", fwd.median_ms},
+                        {"ms_min", fwd.min_ms},
+                        {"gflops", flops / fwd.median_ms * 1e-6},
                         {"cpu_ms", fwd.median_cpu_ms}};
   if (o.backward) {
     // Data and filter gradients of one layer: twice the forward's multiply-adds.

@@ -226,11 +226,11 @@ void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* gy, T* g
   }
 }
 
-#define SEGRUN_CONV_INSTANTIATE(T)                                                                 \
-  template void conv2d_forward<T>(const ConvGeometry&, const T*, const T*, const T*, T*);         \
-  template void conv2d_backward_data<T>(const ConvGeometry&, const T*, const T*, T*);             \
-  template void conv2d_backward_filter<T>(const ConvGeometry&, const T*, const T*, T*);           \
-  template void bias_backward<T>(const T*, int64_t, int64_t, T*);                                 \
+#define SEGRUN_CONV_INSTANTIATE(T)                                                        \
+  template void conv2d_forward<T>(const ConvGeometry&, const T*, const T*, const T*, T*); \
+  template void conv2d_backward_data<T>(const ConvGeometry&, const T*, const T*, T*);     \
+  template void conv2d_backward_filter<T>(const ConvGeometry&, const T*, const T*, T*);   \
+  template void bias_backward<T>(const T*, int64_t, int64_t, T*);                         \
   template void add_bias<T>(T*, const T*, int64_t, int64_t);
 SEGRUN_CONV_INSTANTIATE(float)
 SEGRUN_CONV_INSTANTIATE(double)

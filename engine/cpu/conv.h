@@ -21,7 +21,7 @@ struct ConvGeometry {
   int64_t group_in_c() const { return in_c / groups; }
   int64_t group_out_c() const { return out_c / groups; }
   int64_t group_k() const { return kernel_h * kernel_w * group_in_c(); }  // GEMM K per group
-  int64_t macs() const { return out_rows() * out_c * group_k(); }  // multiply-adds of the forward
+  int64_t macs() const { return out_rows() * out_c * group_k(); }         // multiply-adds of the forward
   bool is_depthwise() const { return groups > 1 && groups == in_c && groups == out_c; }
   // A 1x1, stride-1, unpadded convolution needs no im2col: the input is the GEMM operand.
   bool is_pointwise() const {

@@ -109,9 +109,9 @@ void depthwise_backward_filter(const ConvGeometry& g, const T* x, const T* gy, T
   }
 }
 
-#define SEGRUN_DEPTHWISE_INSTANTIATE(T)                                                          \
-  template void depthwise_forward<T>(const ConvGeometry&, const T*, const T*, const T*, T*);    \
-  template void depthwise_backward_data<T>(const ConvGeometry&, const T*, const T*, T*);        \
+#define SEGRUN_DEPTHWISE_INSTANTIATE(T)                                                      \
+  template void depthwise_forward<T>(const ConvGeometry&, const T*, const T*, const T*, T*); \
+  template void depthwise_backward_data<T>(const ConvGeometry&, const T*, const T*, T*);     \
   template void depthwise_backward_filter<T>(const ConvGeometry&, const T*, const T*, T*);
 SEGRUN_DEPTHWISE_INSTANTIATE(float)
 SEGRUN_DEPTHWISE_INSTANTIATE(double)

@@ -254,8 +254,8 @@ void gemm_block(int64_t k, int64_t i0, int64_t i1, int64_t j0, int64_t j1, T alp
               micro_kernel<T, false>(kc, a.data + (ic + ir) * a.ld + pc, a.ld, bp, alpha, beta_block, cp, ldc, rows,
                                      cols);
             } else {
-              micro_kernel<T, true>(kc, buf.a.data() + (ir - direct_rows) * kc, 0, bp, alpha, beta_block, cp, ldc,
-                                    rows, cols);
+              micro_kernel<T, true>(kc, buf.a.data() + (ir - direct_rows) * kc, 0, bp, alpha, beta_block, cp, ldc, rows,
+                                    cols);
             }
           }
         }
@@ -290,15 +290,14 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, GemmOperand<T> a, GemmOperan
 #pragma omp parallel for schedule(dynamic, 1) if (blocks > 1 && flops > 1e6)
   for (int64_t blk = 0; blk < blocks; ++blk) {
     const int64_t i0 = (blk / col_blocks) * D::kMc, j0 = (blk % col_blocks) * col_block;
-    gemm_block<T>(k, i0, std::min(m, i0 + D::kMc), j0, std::min(n, j0 + col_block), alpha, a, b, beta, c,
-                  ldc);
+    gemm_block<T>(k, i0, std::min(m, i0 + D::kMc), j0, std::min(n, j0 + col_block), alpha, a, b, beta, c, ldc);
   }
 }
 
 template void gemm<float>(int64_t, int64_t, int64_t, float, GemmOperand<float>, GemmOperand<float>, float, float*,
                           int64_t);
-template void gemm<double>(int64_t, int64_t, int64_t, double, GemmOperand<double>, GemmOperand<double>, double,
-                           double*, int64_t);
+template void gemm<double>(int64_t, int64_t, int64_t, double, GemmOperand<double>, GemmOperand<double>, double, double*,
+                           int64_t);
 template void gemm_serial<float>(int64_t, int64_t, int64_t, float, GemmOperand<float>, GemmOperand<float>, float,
                                  float*, int64_t);
 template void gemm_serial<double>(int64_t, int64_t, int64_t, double, GemmOperand<double>, GemmOperand<double>, double,

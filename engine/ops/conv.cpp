@@ -82,8 +82,12 @@ ConvGeometry conv_transpose2d_geometry(const Tensor& x, const Tensor& w, const C
   return g;
 }
 
-Shape input_shape(const ConvGeometry& g) { return {g.batch, g.in_h, g.in_w, g.in_c}; }
-Shape output_shape(const ConvGeometry& g) { return {g.batch, g.out_h, g.out_w, g.out_c}; }
+Shape input_shape(const ConvGeometry& g) {
+  return {g.batch, g.in_h, g.in_w, g.in_c};
+}
+Shape output_shape(const ConvGeometry& g) {
+  return {g.batch, g.out_h, g.out_w, g.out_c};
+}
 
 Tensor conv_forward(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());

@@ -1,5 +1,7 @@
 // conv2d / conv_transpose2d: hand-computed values, argument errors, and the banded CPU kernels
 // against direct loops on shapes large enough to use several bands, scatter phases and slabs.
+#include "engine/cpu/conv.h"
+
 #include <doctest/doctest.h>
 #include <omp.h>
 
@@ -7,7 +9,6 @@
 #include <stdexcept>
 #include <vector>
 
-#include "engine/cpu/conv.h"
 #include "engine/error.h"
 #include "engine/ops.h"
 
@@ -15,7 +16,9 @@ using namespace segrun;
 
 namespace {
 
-std::vector<double> values(const Tensor& t) { return t.to_double_vector(); }
+std::vector<double> values(const Tensor& t) {
+  return t.to_double_vector();
+}
 
 }  // namespace
 
@@ -123,7 +126,8 @@ void for_each_tap(const ConvGeometry& g, F f) {
               if (hi < 0 || hi >= g.in_h || wi < 0 || wi >= g.in_w) continue;
               for (int64_t c = 0; c < cg; ++c) {
                 f(((n * g.in_h + hi) * g.in_w + wi) * g.in_c + (co / cog) * cg + c,
-                  ((co * g.kernel_h + kh) * g.kernel_w + kw) * cg + c, ((n * g.out_h + ho) * g.out_w + wo) * g.out_c + co);
+                  ((co * g.kernel_h + kh) * g.kernel_w + kw) * cg + c,
+                  ((n * g.out_h + ho) * g.out_w + wo) * g.out_c + co);
               }
             }
 }

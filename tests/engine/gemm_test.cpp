@@ -1,11 +1,12 @@
 // The blocked GEMM against a naive triple loop, on sizes that leave partial tiles and blocks.
+#include "engine/cpu/gemm.h"
+
 #include <doctest/doctest.h>
 #include <omp.h>
 
 #include <cmath>
 #include <vector>
 
-#include "engine/cpu/gemm.h"
 #include "engine/random.h"
 
 using namespace segrun;
@@ -67,10 +68,10 @@ double max_error(const std::vector<T>& got, const std::vector<T>& want) {
 template <typename T>
 void check_against_naive(double tol) {
   const Case cases[] = {
-      {1, 1, 1, Trans::No, Trans::No, 1.0, 0.0},     {7, 5, 3, Trans::No, Trans::No, 1.0, 0.0},
-      {13, 37, 29, Trans::No, Trans::Yes, 1.0, 0.0}, {45, 19, 300, Trans::Yes, Trans::No, -0.5, 1.0},
+      {1, 1, 1, Trans::No, Trans::No, 1.0, 0.0},      {7, 5, 3, Trans::No, Trans::No, 1.0, 0.0},
+      {13, 37, 29, Trans::No, Trans::Yes, 1.0, 0.0},  {45, 19, 300, Trans::Yes, Trans::No, -0.5, 1.0},
       {31, 70, 17, Trans::Yes, Trans::Yes, 2.0, 0.5}, {200, 33, 520, Trans::No, Trans::Yes, 1.0, 0.0},
-      {9, 11, 0, Trans::No, Trans::No, 1.0, 0.25},   {3, 4100, 5, Trans::No, Trans::No, 1.0, -1.0},
+      {9, 11, 0, Trans::No, Trans::No, 1.0, 0.25},    {3, 4100, 5, Trans::No, Trans::No, 1.0, -1.0},
   };
   uint64_t seed = 1;
   for (const Case& c : cases) {
@@ -86,9 +87,13 @@ void check_against_naive(double tol) {
 
 }  // namespace
 
-TEST_CASE("gemm f32 matches a naive triple loop on odd sizes and all transposes") { check_against_naive<float>(2e-7); }
+TEST_CASE("gemm f32 matches a naive triple loop on odd sizes and all transposes") {
+  check_against_naive<float>(2e-7);
+}
 
-TEST_CASE("gemm f64 matches a naive triple loop on odd sizes and all transposes") { check_against_naive<double>(1e-15); }
+TEST_CASE("gemm f64 matches a naive triple loop on odd sizes and all transposes") {
+  check_against_naive<double>(1e-15);
+}
 
 TEST_CASE("gemm with beta 0 ignores NaN already in C") {
   const Case c{5, 6, 4, Trans::No, Trans::No, 1.0, 0.0};
