@@ -111,6 +111,57 @@ Timing time_runs(const ConvBenchOptions& o, F run_once) {
   return {median(wall), *std::min_element(wall.begin(), wall.end()), median(cpu)};
 }
 
+// The layer being timed: its arguments, random operands and multiply-add count.
+struct ConvLayer {
+  Conv2dArgs args;
+  Tensor x, w;
+  Shape out_shape;
+  double flops = 0;
+};
+
+ConvLayer make_layer(const ConvBenchOptions& o, int64_t width, int64_t height, Device device, DType dtype) {
+  const int pad = o.pad >= 0 ? o.pad : o.dilation * static_cast<int>(o.k - 1) / 2;
+  ConvLayer layer;
+  layer.args = Conv2dArgs::make(o.stride, pad, o.dilation, o.groups);
+  Generator gen(42);
+  layer.x = gen.uniform({o.batch, height, width, o.cin}, -1.0, 1.0, DType::F32).contiguous_copy_on(device, dtype);
+  layer.w = gen.uniform({o.cout, o.k, o.k, o.cin / o.groups}, -0.1, 0.1, DType::F32).contiguous_copy_on(device, dtype);
+  NoGradGuard no_grad;
+  layer.out_shape = conv2d(layer.x, layer.w, Tensor(), layer.args).shape();
+  layer.flops =
+      2.0 * static_cast<double>(shape_numel(layer.out_shape)) * static_cast<double>(o.k * o.k * (o.cin / o.groups));
+  return layer;
+}
+
+Timing time_forward(const ConvBenchOptions& o, const ConvLayer& layer) {
+  return time_runs(o, [&] {
+    NoGradGuard no_grad;
+    const Stopwatch watch;
+    wait_for(conv2d(layer.x, layer.w, Tensor(), layer.args));
+    return watch.elapsed();
+  });
+}
+
+// Data and filter gradients of one layer (twice the forward's multiply-adds); the forward that
+// records the graph is not timed.
+Timing time_backward(const ConvBenchOptions& o, ConvLayer& layer) {
+  layer.x.set_requires_grad(true);
+  layer.w.set_requires_grad(true);
+  const Tensor grad_y = Generator(43)
+                            .uniform(layer.out_shape, -1.0, 1.0, DType::F32)
+                            .contiguous_copy_on(layer.x.device(), layer.x.dtype());
+  return time_runs(o, [&] {
+    layer.x.set_grad(Tensor());
+    layer.w.set_grad(Tensor());
+    const Tensor y = conv2d(layer.x, layer.w, Tensor(), layer.args);
+    wait_for(y);
+    const Stopwatch watch;
+    backward(y, grad_y);
+    wait_for(layer.w.grad());
+    return watch.elapsed();
+  });
+}
+
 void run_conv_bench(const ConvBenchOptions& o) {
   SEGRUN_CHECK_ARG(o.runs >= 5 && o.warmup >= 0, "bench conv: --runs must be >= 5 and --warmup >= 0");
   SEGRUN_CHECK_ARG(o.cin > 0 && o.cout > 0 && o.k > 0 && o.batch > 0 && o.groups > 0,
@@ -119,25 +170,8 @@ void run_conv_bench(const ConvBenchOptions& o) {
   const Device device = bench_device(o.device);
   const DType dtype = parse_dtype(o.dtype);
   set_cpu_threads(o.threads);
-  const int pad = o.pad >= 0 ? o.pad : o.dilation * static_cast<int>(o.k - 1) / 2;
-  const Conv2dArgs args = Conv2dArgs::make(o.stride, pad, o.dilation, o.groups);
-
-  Generator gen(42);
-  Tensor x = gen.uniform({o.batch, height, width, o.cin}, -1.0, 1.0, DType::F32).contiguous_copy_on(device, dtype);
-  Tensor w = gen.uniform({o.cout, o.k, o.k, o.cin / o.groups}, -0.1, 0.1, DType::F32).contiguous_copy_on(device, dtype);
-  Tensor y;
-  {
-    NoGradGuard no_grad;
-    y = conv2d(x, w, Tensor(), args);
-  }
-  const double flops = 2.0 * static_cast<double>(y.numel()) * static_cast<double>(o.k * o.k * (o.cin / o.groups));
-  const Timing fwd = time_runs(o, [&] {
-    NoGradGuard no_grad;
-    const Stopwatch watch;
-    wait_for(conv2d(x, w, Tensor(), args));
-    return watch.elapsed();
-  });
-
+  ConvLayer layer = make_layer(o, width, height, device, dtype);
+  const Timing fwd = time_forward(o, layer);
   nlohmann::json out = {{"bench", "conv"},
                         {"device", device.str()},
                         {"dtype", o.dtype},
@@ -149,35 +183,21 @@ void run_conv_bench(const ConvBenchOptions& o) {
                         {"width", width},
                         {"height", height},
                         {"stride", o.stride},
-                        {"pad", pad},
+                        {"pad", layer.args.pad_h},
                         {"dilation", o.dilation},
                         {"groups", o.groups},
-                        {"out_shape", y.shape()},
+                        {"out_shape", layer.out_shape},
                         {"warmup", o.warmup},
                         {"runs", o.runs},
                         {"ms", fwd.median_ms},
                         {"ms_min", fwd.min_ms},
-                        {"gflops", flops / fwd.median_ms * 1e-6},
+                        {"gflops", layer.flops / fwd.median_ms * 1e-6},
                         {"cpu_ms", fwd.median_cpu_ms}};
   if (o.backward) {
-    // Data and filter gradients of one layer: twice the forward's multiply-adds.
-    x.set_requires_grad(true);
-    w.set_requires_grad(true);
-    const Tensor grad_y = gen.uniform(y.shape(), -1.0, 1.0, DType::F32).contiguous_copy_on(device, dtype);
-    Tensor graph_out;
-    const Timing bwd = time_runs(o, [&] {
-      x.set_grad(Tensor());
-      w.set_grad(Tensor());
-      graph_out = conv2d(x, w, Tensor(), args);
-      wait_for(graph_out);
-      const Stopwatch watch;
-      backward(graph_out, grad_y);
-      wait_for(w.grad());
-      return watch.elapsed();
-    });
+    const Timing bwd = time_backward(o, layer);
     out["backward_ms"] = bwd.median_ms;
     out["backward_ms_min"] = bwd.min_ms;
-    out["backward_gflops"] = 2.0 * flops / bwd.median_ms * 1e-6;
+    out["backward_gflops"] = 2.0 * layer.flops / bwd.median_ms * 1e-6;
     out["backward_cpu_ms"] = bwd.median_cpu_ms;
   }
   std::printf("%s\n", out.dump().c_str());
