@@ -112,18 +112,32 @@ int64_t scatter_phases(const ConvGeometry& g, int64_t band_h) {
   return phases;
 }
 
+// Each group's weights packed once as the GEMM's B: W_g^T (K x Cout/groups) for the forward,
+// W_g (Cout/groups x K) for the data gradient.
 template <typename T>
-void backward_data_band(const ConvGeometry& g, const T* gy, const T* w, const Band& band, T* gx) {
+std::vector<PackedB<T>> pack_weights(const ConvGeometry& g, const T* w, Trans trans) {
+  const int64_t cog = g.group_out_c(), kg = g.group_k();
+  std::vector<PackedB<T>> packed;
+  packed.reserve(static_cast<size_t>(g.groups));
+  for (int64_t group = 0; group < g.groups; ++group) {
+    const GemmOperand<T> wg{w + group * cog * kg, kg, trans};
+    packed.emplace_back(trans == Trans::Yes ? kg : cog, trans == Trans::Yes ? cog : kg, wg);
+  }
+  return packed;
+}
+
+template <typename T>
+void backward_data_band(const ConvGeometry& g, const T* gy, const std::vector<PackedB<T>>& weights, const Band& band,
+                        T* gx) {
   const int64_t cog = g.group_out_c(), kg = g.group_k();
   T* dcol = g.is_pointwise() ? nullptr : band_scratch<T>(scratch_size(g, band));
   for (int64_t group = 0; group < g.groups; ++group) {
     const GemmOperand<T> grad_rows{gy + band.first_row * g.out_c + group * cog, g.out_c, Trans::No};
-    const GemmOperand<T> weights{w + group * cog * kg, kg, Trans::No};
     if (g.is_pointwise()) {
-      gemm_serial<T>(band.rows, kg, cog, T(1), grad_rows, weights, T(0),
+      gemm_serial<T>(band.rows, T(1), grad_rows, weights[group], T(0),
                      gx + band.first_row * g.in_c + group * g.group_in_c(), g.in_c);
     } else {
-      gemm_serial<T>(band.rows, kg, cog, T(1), grad_rows, weights, T(0), dcol, kg);
+      gemm_serial<T>(band.rows, T(1), grad_rows, weights[group], T(0), dcol, kg);
       col2im_band(g, dcol, band, group, gx);
     }
   }
@@ -152,7 +166,8 @@ template <typename T>
 void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias, T* y) {
   if (g.is_depthwise()) return depthwise_forward(g, x, w, bias, y);
   const std::vector<Band> bands = make_bands(g);
-  const int64_t cog = g.group_out_c(), kg = g.group_k();
+  const std::vector<PackedB<T>> weights = pack_weights(g, w, Trans::Yes);
+  const int64_t cog = g.group_out_c();
   const int64_t count = static_cast<int64_t>(bands.size());
   const bool parallel = g.macs() >= kConvParallelMinMacs;
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
@@ -161,9 +176,8 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias
     T* scratch = g.is_pointwise() ? nullptr : band_scratch<T>(scratch_size(g, band));
     T* out = y + band.first_row * g.out_c;
     for (int64_t group = 0; group < g.groups; ++group) {
-      const GemmOperand<T> a = patches(g, x, band, group, scratch);
-      const GemmOperand<T> wt{w + group * cog * kg, kg, Trans::Yes};
-      gemm_serial<T>(band.rows, cog, kg, T(1), a, wt, T(0), out + group * cog, g.out_c);
+      gemm_serial<T>(band.rows, T(1), patches(g, x, band, group, scratch), weights[group], T(0), out + group * cog,
+                     g.out_c);
     }
     if (bias) add_bias(out, bias, band.rows, g.out_c);
   }
@@ -173,6 +187,7 @@ template <typename T>
 void conv2d_backward_data(const ConvGeometry& g, const T* gy, const T* w, T* gx) {
   if (g.is_depthwise()) return depthwise_backward_data(g, gy, w, gx);
   const std::vector<Band> bands = make_bands(g);
+  const std::vector<PackedB<T>> weights = pack_weights(g, w, Trans::No);
   const int64_t count = static_cast<int64_t>(bands.size());
   const int64_t in_count = g.batch * g.in_h * g.in_w * g.in_c;
   const bool parallel = g.macs() >= kConvParallelMinMacs;
@@ -185,7 +200,7 @@ void conv2d_backward_data(const ConvGeometry& g, const T* gy, const T* w, T* gx)
   for (int64_t phase = 0; phase < phases; ++phase) {
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
     for (int64_t i = 0; i < count; ++i) {
-      if (bands[i].index_in_image % phases == phase) backward_data_band(g, gy, w, bands[i], gx);
+      if (bands[i].index_in_image % phases == phase) backward_data_band(g, gy, weights, bands[i], gx);
     }
   }
 }

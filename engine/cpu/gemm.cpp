@@ -224,53 +224,98 @@ void scale_c(int64_t i0, int64_t i1, int64_t j0, int64_t j1, T beta, T* c, int64
   }
 }
 
-// C[i0:i1, j0:j1] on the calling thread. Each element sums its KC blocks in ascending order.
+// Rows [i0, i1) of op(A), columns [pc, pc + kc), times one packed KC x NC block of B into
+// C[i0:i1, jc:jc+nc] (C = alpha * product + beta * C).
 template <typename T>
-void gemm_block(int64_t k, int64_t i0, int64_t i1, int64_t j0, int64_t j1, T alpha, const GemmOperand<T>& a,
-                const GemmOperand<T>& b, T beta, T* c, int64_t ldc) {
+void multiply_block(const GemmOperand<T>& a, int64_t i0, int64_t i1, int64_t pc, int64_t kc, const T* packed_b,
+                    int64_t jc, int64_t nc, T alpha, T beta, T* c, int64_t ldc) {
   using D = Dims<T>;
-  if (k == 0) return scale_c(i0, i1, j0, j1, beta, c, ldc);
   PackBuffers<T>& buf = PackBuffers<T>::local();
   buf.a.resize(static_cast<size_t>(D::kMc * D::kKc));
-  buf.b.resize(static_cast<size_t>(D::kNc * D::kKc));
-  for (int64_t jc = j0; jc < j1; jc += D::kNc) {
-    const int64_t nc = std::min<int64_t>(D::kNc, j1 - jc);
-    for (int64_t pc = 0; pc < k; pc += D::kKc) {
-      const int64_t kc = std::min<int64_t>(D::kKc, k - pc);
-      const T beta_block = pc == 0 ? beta : T(1);
-      pack_b(b, pc, kc, jc, nc, buf.b.data());
-      for (int64_t ic = i0; ic < i1; ic += D::kMc) {
-        const int64_t mc = std::min<int64_t>(D::kMc, i1 - ic);
-        // Full MR-row groups of an untransposed A are read in place; the rest is packed.
-        const int64_t direct_rows = a.trans == Trans::No ? mc - mc % D::kMr : 0;
-        if (direct_rows < mc) pack_a(a, ic + direct_rows, mc - direct_rows, pc, kc, buf.a.data());
-        for (int64_t jr = 0; jr < nc; jr += D::kNr) {
-          const int cols = static_cast<int>(std::min<int64_t>(D::kNr, nc - jr));
-          const T* bp = buf.b.data() + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += D::kMr) {
-            const int rows = static_cast<int>(std::min<int64_t>(D::kMr, mc - ir));
-            T* cp = c + (ic + ir) * ldc + jc + jr;
-            if (ir < direct_rows) {
-              micro_kernel<T, false>(kc, a.data + (ic + ir) * a.ld + pc, a.ld, bp, alpha, beta_block, cp, ldc, rows,
-                                     cols);
-            } else {
-              micro_kernel<T, true>(kc, buf.a.data() + (ir - direct_rows) * kc, 0, bp, alpha, beta_block, cp, ldc, rows,
-                                    cols);
-            }
-          }
+  for (int64_t ic = i0; ic < i1; ic += D::kMc) {
+    const int64_t mc = std::min<int64_t>(D::kMc, i1 - ic);
+    // Full MR-row groups of an untransposed A are read in place; the rest is packed.
+    const int64_t direct_rows = a.trans == Trans::No ? mc - mc % D::kMr : 0;
+    if (direct_rows < mc) pack_a(a, ic + direct_rows, mc - direct_rows, pc, kc, buf.a.data());
+    for (int64_t jr = 0; jr < nc; jr += D::kNr) {
+      const int cols = static_cast<int>(std::min<int64_t>(D::kNr, nc - jr));
+      const T* bp = packed_b + jr * kc;
+      for (int64_t ir = 0; ir < mc; ir += D::kMr) {
+        const int rows = static_cast<int>(std::min<int64_t>(D::kMr, mc - ir));
+        T* cp = c + (ic + ir) * ldc + jc + jr;
+        if (ir < direct_rows) {
+          micro_kernel<T, false>(kc, a.data + (ic + ir) * a.ld + pc, a.ld, bp, alpha, beta, cp, ldc, rows, cols);
+        } else {
+          micro_kernel<T, true>(kc, buf.a.data() + (ir - direct_rows) * kc, 0, bp, alpha, beta, cp, ldc, rows, cols);
         }
       }
     }
   }
 }
 
+// C[i0:i1, j0:j1] on the calling thread, packing B block by block. Each element sums its KC
+// blocks in ascending order.
+template <typename T>
+void gemm_block(int64_t k, int64_t i0, int64_t i1, int64_t j0, int64_t j1, T alpha, const GemmOperand<T>& a,
+                const GemmOperand<T>& b, T beta, T* c, int64_t ldc) {
+  using D = Dims<T>;
+  if (k == 0) return scale_c(i0, i1, j0, j1, beta, c, ldc);
+  PackBuffers<T>& buf = PackBuffers<T>::local();
+  buf.b.resize(static_cast<size_t>(D::kNc * D::kKc));
+  for (int64_t jc = j0; jc < j1; jc += D::kNc) {
+    const int64_t nc = std::min<int64_t>(D::kNc, j1 - jc);
+    for (int64_t pc = 0; pc < k; pc += D::kKc) {
+      const int64_t kc = std::min<int64_t>(D::kKc, k - pc);
+      pack_b(b, pc, kc, jc, nc, buf.b.data());
+      multiply_block(a, i0, i1, pc, kc, buf.b.data(), jc, nc, alpha, pc == 0 ? beta : T(1), c, ldc);
+    }
+  }
+}
+
+// Panels of block (jc, pc) start after the full blocks before them: every earlier column
+// block holds k * NC values and every earlier row block of this one kc * padded-width.
+template <typename T>
+int64_t packed_offset(int64_t k, int64_t n, int64_t jc, int64_t pc) {
+  using D = Dims<T>;
+  const int64_t nc = std::min<int64_t>(D::kNc, n - jc);
+  const int64_t padded = (nc + D::kNr - 1) / D::kNr * D::kNr;
+  return jc * k + pc * padded;
+}
+
 }  // namespace
+
+template <typename T>
+PackedB<T>::PackedB(int64_t k, int64_t n, GemmOperand<T> b) : k_(k), n_(n) {
+  using D = Dims<T>;
+  data_.resize(static_cast<size_t>(k * ((n + D::kNr - 1) / D::kNr * D::kNr)));
+  for (int64_t jc = 0; jc < n; jc += D::kNc) {
+    const int64_t nc = std::min<int64_t>(D::kNc, n - jc);
+    for (int64_t pc = 0; pc < k; pc += D::kKc) {
+      pack_b(b, pc, std::min<int64_t>(D::kKc, k - pc), jc, nc, data_.data() + packed_offset<T>(k, n, jc, pc));
+    }
+  }
+}
 
 template <typename T>
 void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, GemmOperand<T> a, GemmOperand<T> b, T beta, T* c,
                  int64_t ldc) {
   if (m <= 0 || n <= 0) return;
   gemm_block<T>(k, 0, m, 0, n, alpha, a, b, beta, c, ldc);
+}
+
+template <typename T>
+void gemm_serial(int64_t m, T alpha, GemmOperand<T> a, const PackedB<T>& b, T beta, T* c, int64_t ldc) {
+  using D = Dims<T>;
+  if (m <= 0 || b.n() <= 0) return;
+  if (b.k() == 0) return scale_c(int64_t{0}, m, int64_t{0}, b.n(), beta, c, ldc);
+  for (int64_t jc = 0; jc < b.n(); jc += D::kNc) {
+    const int64_t nc = std::min<int64_t>(D::kNc, b.n() - jc);
+    for (int64_t pc = 0; pc < b.k(); pc += D::kKc) {
+      const T* block = b.data() + packed_offset<T>(b.k(), b.n(), jc, pc);
+      multiply_block(a, 0, m, pc, std::min<int64_t>(D::kKc, b.k() - pc), block, jc, nc, alpha, pc == 0 ? beta : T(1), c,
+                     ldc);
+    }
+  }
 }
 
 template <typename T>
@@ -300,6 +345,11 @@ template void gemm<double>(int64_t, int64_t, int64_t, double, GemmOperand<double
                            int64_t);
 template void gemm_serial<float>(int64_t, int64_t, int64_t, float, GemmOperand<float>, GemmOperand<float>, float,
                                  float*, int64_t);
+template class PackedB<float>;
+template class PackedB<double>;
+template void gemm_serial<float>(int64_t, float, GemmOperand<float>, const PackedB<float>&, float, float*, int64_t);
+template void gemm_serial<double>(int64_t, double, GemmOperand<double>, const PackedB<double>&, double, double*,
+                                  int64_t);
 template void gemm_serial<double>(int64_t, int64_t, int64_t, double, GemmOperand<double>, GemmOperand<double>, double,
                                   double*, int64_t);
 

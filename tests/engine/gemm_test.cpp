@@ -45,15 +45,16 @@ std::vector<T> naive(const Case& c, const std::vector<T>& a, const std::vector<T
   return out;
 }
 
+enum class Mode { Parallel, Serial, PackedB };
+
 template <typename T>
-std::vector<T> blocked(const Case& c, const std::vector<T>& a, const std::vector<T>& b, std::vector<T> out,
-                       bool serial) {
+std::vector<T> blocked(const Case& c, const std::vector<T>& a, const std::vector<T>& b, std::vector<T> out, Mode mode) {
   const GemmOperand<T> oa{a.data(), c.ta == Trans::No ? c.k : c.m, c.ta};
   const GemmOperand<T> ob{b.data(), c.tb == Trans::No ? c.n : c.k, c.tb};
-  if (serial) {
-    cpu::gemm_serial<T>(c.m, c.n, c.k, T(c.alpha), oa, ob, T(c.beta), out.data(), c.n);
-  } else {
-    cpu::gemm<T>(c.m, c.n, c.k, T(c.alpha), oa, ob, T(c.beta), out.data(), c.n);
+  if (mode == Mode::Parallel) cpu::gemm<T>(c.m, c.n, c.k, T(c.alpha), oa, ob, T(c.beta), out.data(), c.n);
+  if (mode == Mode::Serial) cpu::gemm_serial<T>(c.m, c.n, c.k, T(c.alpha), oa, ob, T(c.beta), out.data(), c.n);
+  if (mode == Mode::PackedB) {
+    cpu::gemm_serial<T>(c.m, T(c.alpha), oa, cpu::PackedB<T>(c.k, c.n, ob), T(c.beta), out.data(), c.n);
   }
   return out;
 }
@@ -80,8 +81,11 @@ void check_against_naive(double tol) {
     const std::vector<T> want = naive(c, a, b, c0);
     INFO("m " << c.m << " n " << c.n << " k " << c.k << " transA " << (c.ta == Trans::Yes) << " transB "
               << (c.tb == Trans::Yes) << " alpha " << c.alpha << " beta " << c.beta);
-    CHECK(max_error(blocked(c, a, b, c0, false), want) <= tol * std::max<int64_t>(c.k, 1));
-    CHECK(max_error(blocked(c, a, b, c0, true), want) <= tol * std::max<int64_t>(c.k, 1));
+    const std::vector<T> parallel = blocked(c, a, b, c0, Mode::Parallel);
+    CHECK(max_error(parallel, want) <= tol * std::max<int64_t>(c.k, 1));
+    // The serial and prepacked forms sum in the same order as the parallel one.
+    CHECK(blocked(c, a, b, c0, Mode::Serial) == parallel);
+    CHECK(blocked(c, a, b, c0, Mode::PackedB) == parallel);
   }
 }
 
@@ -98,7 +102,7 @@ TEST_CASE("gemm f64 matches a naive triple loop on odd sizes and all transposes"
 TEST_CASE("gemm with beta 0 ignores NaN already in C") {
   const Case c{5, 6, 4, Trans::No, Trans::No, 1.0, 0.0};
   const std::vector<double> a(20, 1.0), b(24, 0.5);
-  const std::vector<double> out = blocked(c, a, b, std::vector<double>(30, NAN), false);
+  const std::vector<double> out = blocked(c, a, b, std::vector<double>(30, NAN), Mode::Parallel);
   for (double v : out) CHECK(v == 2.0);
 }
 
@@ -107,9 +111,9 @@ TEST_CASE("gemm gives bitwise identical results for 1 and 2 threads") {
   const std::vector<float> a = random_values<float>(c.m * c.k, 11), b = random_values<float>(c.k * c.n, 12);
   const int saved = omp_get_max_threads();
   omp_set_num_threads(1);
-  const std::vector<float> one = blocked(c, a, b, std::vector<float>(c.m * c.n), false);
+  const std::vector<float> one = blocked(c, a, b, std::vector<float>(c.m * c.n), Mode::Parallel);
   omp_set_num_threads(2);
-  const std::vector<float> two = blocked(c, a, b, std::vector<float>(c.m * c.n), false);
+  const std::vector<float> two = blocked(c, a, b, std::vector<float>(c.m * c.n), Mode::Parallel);
   omp_set_num_threads(saved);
   CHECK(one == two);
 }
