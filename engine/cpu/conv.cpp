@@ -147,6 +147,7 @@ void backward_data_band(const ConvGeometry& g, const T* gy, const std::vector<Pa
 
 template <typename T>
 void add_bias(T* y, const T* bias, int64_t rows, int64_t channels) {
+#pragma omp parallel for schedule(static) if (rows * channels >= kConvParallelMinMacs)
   for (int64_t r = 0; r < rows; ++r) {
     T* row = y + r * channels;
     for (int64_t c = 0; c < channels; ++c) row[c] += bias[c];
