@@ -61,6 +61,9 @@ struct Blocking<double> {
   using Vec = VecD;
 };
 
+// Up to this many rows of C, an untransposed B is read in place rather than packed.
+constexpr int64_t kMaxRowsForUnpackedB = 96;
+
 // Tile and cache-block sizes: a KC x NR panel of B stays in L1 while MC x KC of A streams from
 // L2; KC x NC of B is reused from L3 across the MC blocks.
 template <typename T>
@@ -110,9 +113,10 @@ inline VecD broadcast(double s) {
 // rows/columns. Full tiles are written straight from the registers.
 // A is read either from a packed panel (element (i, p) at ap[p * MR + i]) or straight from
 // row-major storage (at ap[i * lda + p]), which saves the packing copy when A is not transposed.
+// Row p of the B panel starts at bp + p * ldb: ldb is NR when packed, B's row stride in place.
 template <typename T, bool kPackedA>
-void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, T alpha, T beta, T* c, int64_t ldc, int rows,
-                  int cols) {
+void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, int64_t ldb, T alpha, T beta, T* c, int64_t ldc,
+                  int rows, int cols) {
   using V = typename Blocking<T>::Vec;
   using D = Dims<T>;
   V acc[D::kMr][2] = {};
@@ -125,7 +129,7 @@ void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, T alpha, T 
       acc[i][1] = fmadd(a, b1, acc[i][1]);
     }
     ap += kPackedA ? D::kMr : 1;
-    bp += D::kNr;
+    bp += ldb;
   }
   if (rows == D::kMr && cols == D::kNr) {
 #pragma GCC unroll 16
@@ -224,10 +228,20 @@ void scale_c(int64_t i0, int64_t i1, int64_t j0, int64_t j1, T beta, T* c, int64
   }
 }
 
-// Rows [i0, i1) of op(A), columns [pc, pc + kc), times one packed KC x NC block of B into
+// Where the NR-column panels of one KC x NC block of B are: the first `direct_cols` columns
+// in place (row stride ld), the rest packed.
+template <typename T>
+struct BlockOfB {
+  const T* packed = nullptr;
+  const T* direct = nullptr;
+  int64_t ld = 0;
+  int64_t direct_cols = 0;
+};
+
+// Rows [i0, i1) of op(A), columns [pc, pc + kc), times one KC x NC block of B into
 // C[i0:i1, jc:jc+nc] (C = alpha * product + beta * C).
 template <typename T>
-void multiply_block(const GemmOperand<T>& a, int64_t i0, int64_t i1, int64_t pc, int64_t kc, const T* packed_b,
+void multiply_block(const GemmOperand<T>& a, int64_t i0, int64_t i1, int64_t pc, int64_t kc, const BlockOfB<T>& b,
                     int64_t jc, int64_t nc, T alpha, T beta, T* c, int64_t ldc) {
   using D = Dims<T>;
   PackBuffers<T>& buf = PackBuffers<T>::local();
@@ -239,14 +253,17 @@ void multiply_block(const GemmOperand<T>& a, int64_t i0, int64_t i1, int64_t pc,
     if (direct_rows < mc) pack_a(a, ic + direct_rows, mc - direct_rows, pc, kc, buf.a.data());
     for (int64_t jr = 0; jr < nc; jr += D::kNr) {
       const int cols = static_cast<int>(std::min<int64_t>(D::kNr, nc - jr));
-      const T* bp = packed_b + jr * kc;
+      const bool in_place = jr < b.direct_cols;
+      const T* bp = in_place ? b.direct + jr : b.packed + (jr - b.direct_cols) * kc;
+      const int64_t ldb = in_place ? b.ld : D::kNr;
       for (int64_t ir = 0; ir < mc; ir += D::kMr) {
         const int rows = static_cast<int>(std::min<int64_t>(D::kMr, mc - ir));
         T* cp = c + (ic + ir) * ldc + jc + jr;
         if (ir < direct_rows) {
-          micro_kernel<T, false>(kc, a.data + (ic + ir) * a.ld + pc, a.ld, bp, alpha, beta, cp, ldc, rows, cols);
+          micro_kernel<T, false>(kc, a.data + (ic + ir) * a.ld + pc, a.ld, bp, ldb, alpha, beta, cp, ldc, rows, cols);
         } else {
-          micro_kernel<T, true>(kc, buf.a.data() + (ir - direct_rows) * kc, 0, bp, alpha, beta, cp, ldc, rows, cols);
+          micro_kernel<T, true>(kc, buf.a.data() + (ir - direct_rows) * kc, 0, bp, ldb, alpha, beta, cp, ldc, rows,
+                                cols);
         }
       }
     }
@@ -266,8 +283,13 @@ void gemm_block(int64_t k, int64_t i0, int64_t i1, int64_t j0, int64_t j1, T alp
     const int64_t nc = std::min<int64_t>(D::kNc, j1 - jc);
     for (int64_t pc = 0; pc < k; pc += D::kKc) {
       const int64_t kc = std::min<int64_t>(D::kKc, k - pc);
-      pack_b(b, pc, kc, jc, nc, buf.b.data());
-      multiply_block(a, i0, i1, pc, kc, buf.b.data(), jc, nc, alpha, pc == 0 ? beta : T(1), c, ldc);
+      // With few rows of C a B panel is used by few micro-kernels, too few to repay packing it;
+      // an untransposed B is then read in place except for a partial last panel.
+      const bool in_place = b.trans == Trans::No && i1 - i0 <= kMaxRowsForUnpackedB;
+      const int64_t direct_cols = in_place ? nc - nc % D::kNr : 0;
+      if (direct_cols < nc) pack_b(b, pc, kc, jc + direct_cols, nc - direct_cols, buf.b.data());
+      const BlockOfB<T> block{buf.b.data(), b.data + pc * b.ld + jc, b.ld, direct_cols};
+      multiply_block(a, i0, i1, pc, kc, block, jc, nc, alpha, pc == 0 ? beta : T(1), c, ldc);
     }
   }
 }
@@ -311,7 +333,7 @@ void gemm_serial(int64_t m, T alpha, GemmOperand<T> a, const PackedB<T>& b, T be
   for (int64_t jc = 0; jc < b.n(); jc += D::kNc) {
     const int64_t nc = std::min<int64_t>(D::kNc, b.n() - jc);
     for (int64_t pc = 0; pc < b.k(); pc += D::kKc) {
-      const T* block = b.data() + packed_offset<T>(b.k(), b.n(), jc, pc);
+      const BlockOfB<T> block{b.data() + packed_offset<T>(b.k(), b.n(), jc, pc)};
       multiply_block(a, 0, m, pc, std::min<int64_t>(D::kKc, b.k() - pc), block, jc, nc, alpha, pc == 0 ? beta : T(1), c,
                      ldc);
     }
