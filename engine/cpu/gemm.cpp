@@ -50,14 +50,15 @@ inline VecD fmadd(VecD a, VecD b, VecD c) {
 #endif
 }
 
+// The vector type holding T lanes.
 template <typename T>
-struct Blocking;
+struct Simd;
 template <>
-struct Blocking<float> {
+struct Simd<float> {
   using Vec = VecF;
 };
 template <>
-struct Blocking<double> {
+struct Simd<double> {
   using Vec = VecD;
 };
 
@@ -117,7 +118,7 @@ inline VecD broadcast(double s) {
 template <typename T, bool kPackedA>
 void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, int64_t ldb, T alpha, T beta, T* c, int64_t ldc,
                   int rows, int cols) {
-  using V = typename Blocking<T>::Vec;
+  using V = typename Simd<T>::Vec;
   using D = Dims<T>;
   V acc[D::kMr][2] = {};
   for (int64_t p = 0; p < kc; ++p) {
