@@ -13,6 +13,7 @@ constexpr CommandAdder kCommands[] = {
     add_version_command,
     add_synth_command,
     add_evaluate_command,
+    add_bench_command,
 };
 }  // namespace
 
