@@ -15,6 +15,7 @@ constexpr CommandAdder kCommands[] = {
     add_forward_command,
     add_synth_command,
     add_evaluate_command,
+    add_bench_command,
 };
 }  // namespace
 
