@@ -16,8 +16,12 @@ constexpr CommandAdder kCommands[] = {
     add_report_command,
     add_predict_command,
     add_demo_command,
+    add_info_command,
+    add_forward_command,
+    add_loss_command,
     add_synth_command,
     add_evaluate_command,
+    add_bench_command,
 };
 }  // namespace
 

@@ -12,7 +12,11 @@ void add_predict_command(CLI::App& root);
 void add_demo_command(CLI::App& root);
 // `bench train`, a child of the `bench` command.
 void add_bench_train(CLI::App& bench);
+void add_info_command(CLI::App& root);
+void add_forward_command(CLI::App& root);
+void add_loss_command(CLI::App& root);
 void add_synth_command(CLI::App& root);
 void add_evaluate_command(CLI::App& root);
+void add_bench_command(CLI::App& root);
 
 }  // namespace segrun::app
