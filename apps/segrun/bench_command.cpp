@@ -230,6 +230,7 @@ void add_bench_command(CLI::App& root) {
   CLI::App* bench = root.add_subcommand("bench", "Time engine work; prints one JSON object");
   bench->require_subcommand(1);
   add_bench_conv(*bench);
+  add_bench_train(*bench);
 }
 
 }  // namespace segrun::app

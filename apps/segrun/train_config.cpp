@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "engine/backend_info.h"
 #include "losses/configs.h"
 
 namespace segrun::app {
@@ -45,6 +46,9 @@ void finalize_train_config(TrainConfig& config, const std::string& weights_text)
   } else {
     const losses::LossWeights w = losses::loss_config(config.loss);
     config.weights = {w.ce, w.dice, w.focal};
+  }
+  if (config.device == "cuda" && !cuda_info().built) {
+    throw std::invalid_argument("--device cuda: this segrun was built without CUDA (configure with -DSEGRUN_CUDA=ON)");
   }
   if (config.amp && config.device == "cpu") {
     throw std::invalid_argument("--amp: FP16 mixed precision runs on CUDA only; drop --amp or use --device cuda");
