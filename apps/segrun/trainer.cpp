@@ -57,6 +57,13 @@ Json run_config_json(const Session& s) {
   return j;
 }
 
+// best.safetensors is a copy of last.safetensors, made under a temporary name and renamed.
+void copy_file_atomic(const std::string& from, const std::string& to) {
+  const std::string temp = to + ".tmp";
+  std::filesystem::copy_file(from, temp, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::rename(temp, to);
+}
+
 // Keeps the first `lines` lines: the log of the epochs the checkpoint holds.
 void truncate_log(const std::string& path, size_t lines) {
   std::istringstream in(file_exists(path) ? read_text_file(path) : "");
@@ -149,7 +156,7 @@ void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point st
   s.state.next_epoch = epoch + 1;
   s.state.elapsed_s += record.time_s;
   save_checkpoint(s.files.last, *s.model, *s.optimizer, *s.scaler, s.state);
-  if (best) std::filesystem::copy_file(s.files.last, s.files.best, std::filesystem::copy_options::overwrite_existing);
+  if (best) copy_file_atomic(s.files.last, s.files.best);
   s.progress.end_epoch(record, best);
 }
 
