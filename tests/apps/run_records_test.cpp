@@ -8,6 +8,7 @@
 #include "apps/segrun/ablation.h"
 #include "apps/segrun/report/panels.h"
 #include "apps/segrun/report/report_table.h"
+#include "apps/segrun/report/report_writer.h"
 #include "apps/segrun/report/svg_chart.h"
 #include "apps/segrun/run_records.h"
 #include "tests/apps/app_test_util.h"
@@ -129,6 +130,15 @@ TEST_CASE("report helpers: base64, percentage points, p-values, ticks") {
   const Series d = downsample(s, 2);
   CHECK(d.x == std::vector<double>{0.5, 2.5});
   CHECK(d.y == std::vector<double>{2.0, 6.0});
+}
+
+TEST_CASE("Spearman's rho: hand-computed ranks, ties at their mean rank") {
+  // Ranks 1 2 3 4 against 1 3 2 4: sum d^2 = 2, rho = 1 - 6 * 2 / (4 * 15) = 0.8.
+  CHECK(app::report::spearman_rho({4, 3, 2, 1}, {4, 2, 3, 1}) == doctest::Approx(0.8));
+  CHECK(app::report::spearman_rho({1, 2, 3}, {3, 2, 1}) == doctest::Approx(-1.0));
+  // x ranks 1.5 1.5 3 against 1 2 3: centred (-.5 -.5 1) . (-1 0 1) = 1.5; norms^2 1.5 and 2.
+  CHECK(app::report::spearman_rho({5, 5, 1}, {9, 8, 7}) == doctest::Approx(1.5 / std::sqrt(3.0)));
+  CHECK(std::isnan(app::report::spearman_rho({1, 1, 1}, {1, 2, 3})));
 }
 
 TEST_CASE("ablation plan: config lists and shards") {

@@ -25,10 +25,7 @@ std::string parameters_text(const RunData& run) {
   return fixed(params / 1e6, 2) + "M";
 }
 
-std::string paper_value(const std::string& config) {
-  const auto it = kPaperBestMiou.find(config);
-  return it == kPaperBestMiou.end() ? "-" : fixed(it->second, 4);
-}
+std::string paper_value(const std::string& config) { return fixed(paper_best_miou(config), 4); }
 
 // The best run of the primary model with at least two active loss terms.
 const RunData* best_combined_run(const StudyData& study) {
@@ -42,6 +39,11 @@ const RunData* best_combined_run(const StudyData& study) {
 }
 
 }  // namespace
+
+double paper_best_miou(const std::string& config) {
+  const auto it = kPaperBestMiou.find(config);
+  return it == kPaperBestMiou.end() ? std::nan("") : it->second;
+}
 
 std::string weights_text(const RunData& run) {
   const Json& w = run.config.at("weights");

@@ -29,6 +29,9 @@ struct PairedComparison {
 };
 Table significance_table(const RunData& best, const std::vector<PairedComparison>& rows);
 
+// Attention U-Net's best val mIoU on Cityscapes as published, or NaN for other names.
+double paper_best_miou(const std::string& config);
+
 // "1.0 : 0.5 : 0.5" from a run's config.json.
 std::string weights_text(const RunData& run);
 

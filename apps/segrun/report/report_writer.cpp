@@ -1,6 +1,7 @@
 #include "apps/segrun/report/report_writer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "apps/segrun/report/report_figures.h"
@@ -9,6 +10,20 @@
 namespace segrun::app::report {
 
 namespace {
+
+// Ranks (1 = highest) of `values`, ties sharing their mean rank.
+std::vector<double> ranks(const std::vector<double>& values) {
+  std::vector<double> r(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    double above = 0, equal = 0;
+    for (double v : values) {
+      above += v > values[i];
+      equal += v == values[i];
+    }
+    r[i] = above + (equal + 1) / 2;
+  }
+  return r;
+}
 
 std::string setup_text(const StudyData& study) {
   const Json& c = study.runs.front().config;
@@ -21,6 +36,22 @@ std::string setup_text(const StudyData& study) {
     << " on " << c.value("device", "cpu") << ", seed " << c.value("seed", 0) << ", model width "
     << c.value("width", 0) << ", CE class weights `" << c.value("class_weights", "none") << "`.";
   return s.str();
+}
+
+// Spearman's rho between this study's best mIoU and the published values, over shared configs.
+std::string paper_rank_agreement(const std::vector<const RunData*>& runs) {
+  std::vector<double> ours, paper;
+  for (const RunData* r : runs) {
+    const double p = paper_best_miou(r->loss_config);
+    if (!std::isfinite(p)) continue;
+    ours.push_back(r->metrics->best_miou);
+    paper.push_back(p);
+  }
+  if (ours.size() < 3) return "";
+  const double rho = spearman_rho(ours, paper);
+  if (!std::isfinite(rho)) return "";
+  return "Ranking of the configurations against the published Cityscapes ranking: Spearman rho = " + fixed(rho, 2) +
+         " over " + std::to_string(ours.size()) + " configurations.";
 }
 
 std::vector<std::string> findings(const StudyData& study) {
@@ -43,6 +74,7 @@ std::vector<std::string> findings(const StudyData& study) {
                     std::to_string(r->metrics->best_epoch + 1) + "): final mIoU is " + signed_pp(-drop) + " below its best.");
     }
   }
+  if (const std::string agreement = paper_rank_agreement(runs); !agreement.empty()) out.push_back(agreement);
   long skipped = 0;
   for (const RunData* r : runs) skipped += r->metrics->skipped_steps;
   if (skipped > 0) out.push_back(std::to_string(skipped) + " optimiser steps were skipped for inf/NaN gradients (loss scaling).");
@@ -89,6 +121,18 @@ std::string panel_note(const RunData& a, const RunData& b, const std::vector<Pan
 }
 
 }  // namespace
+
+double spearman_rho(const std::vector<double>& x, const std::vector<double>& y) {
+  const std::vector<double> a = ranks(x), b = ranks(y);
+  const double mean = (static_cast<double>(a.size()) + 1) / 2;
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    sab += (a[i] - mean) * (b[i] - mean);
+    saa += (a[i] - mean) * (a[i] - mean);
+    sbb += (b[i] - mean) * (b[i] - mean);
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : std::nan("");
+}
 
 std::pair<const RunData*, const RunData*> comparison_pair(const StudyData& study, const ReportOptions& options) {
   const RunData* b = options.compare_b.empty() ? best_run(study, study.primary_model)
