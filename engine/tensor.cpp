@@ -9,6 +9,9 @@
 #include "engine/error.h"
 #include "engine/half.h"
 #include "engine/ops/elementwise.h"
+#ifdef SEGRUN_WITH_CUDA
+#include "cuda/context.h"
+#endif
 
 namespace segrun {
 
@@ -67,7 +70,14 @@ void set_cuda_allocator(DeviceAllocator alloc) {
   g_cuda_allocator_set = true;
 }
 
-const DeviceAllocator* cuda_allocator() { return g_cuda_allocator_set ? &g_cuda_allocator_storage : nullptr; }
+const DeviceAllocator* cuda_allocator() {
+#ifdef SEGRUN_WITH_CUDA
+  // CUDA builds install the backend's allocator on first use unless one was set explicitly.
+  static const bool installed = g_cuda_allocator_set || (set_cuda_allocator(cuda::make_device_allocator()), true);
+  (void)installed;
+#endif
+  return g_cuda_allocator_set ? &g_cuda_allocator_storage : nullptr;
+}
 
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   const size_t n = bytes ? bytes : 1;
