@@ -13,30 +13,28 @@ namespace segrun::cuda {
 
 }  // namespace segrun::cuda
 
-#define SEGRUN_CUDA_CHECK(call)                                                          \
-  do {                                                                                   \
-    const cudaError_t segrun_status_ = (call);                                           \
-    if (segrun_status_ != cudaSuccess)                                                   \
-      ::segrun::cuda::throw_cuda_error(segrun_status_, #call, __FILE__, __LINE__);       \
+#define SEGRUN_CUDA_CHECK(call)                                                                                     \
+  do {                                                                                                              \
+    const cudaError_t segrun_status_ = (call);                                                                      \
+    if (segrun_status_ != cudaSuccess) ::segrun::cuda::throw_cuda_error(segrun_status_, #call, __FILE__, __LINE__); \
   } while (0)
 
-#define SEGRUN_CUBLAS_CHECK(call)                                                        \
-  do {                                                                                   \
-    const cublasStatus_t segrun_status_ = (call);                                        \
-    if (segrun_status_ != CUBLAS_STATUS_SUCCESS)                                         \
-      ::segrun::cuda::throw_cublas_error(segrun_status_, #call, __FILE__, __LINE__);     \
+#define SEGRUN_CUBLAS_CHECK(call)                                                    \
+  do {                                                                               \
+    const cublasStatus_t segrun_status_ = (call);                                    \
+    if (segrun_status_ != CUBLAS_STATUS_SUCCESS)                                     \
+      ::segrun::cuda::throw_cublas_error(segrun_status_, #call, __FILE__, __LINE__); \
   } while (0)
 
-#define SEGRUN_CUDNN_CHECK(call)                                                         \
-  do {                                                                                   \
-    const cudnnStatus_t segrun_status_ = (call);                                         \
-    if (segrun_status_ != CUDNN_STATUS_SUCCESS)                                          \
-      ::segrun::cuda::throw_cudnn_error(segrun_status_, #call, __FILE__, __LINE__);      \
+#define SEGRUN_CUDNN_CHECK(call)                                                    \
+  do {                                                                              \
+    const cudnnStatus_t segrun_status_ = (call);                                    \
+    if (segrun_status_ != CUDNN_STATUS_SUCCESS)                                     \
+      ::segrun::cuda::throw_cudnn_error(segrun_status_, #call, __FILE__, __LINE__); \
   } while (0)
 
 // After a kernel launch: launch-configuration errors surface here, named by the kernel.
-#define SEGRUN_CUDA_CHECK_LAUNCH(kernel_name) \
-  ::segrun::cuda::check_launch(kernel_name, __FILE__, __LINE__)
+#define SEGRUN_CUDA_CHECK_LAUNCH(kernel_name) ::segrun::cuda::check_launch(kernel_name, __FILE__, __LINE__)
 
 namespace segrun::cuda {
 inline void check_launch(const char* kernel_name, const char* file, int line) {

@@ -14,7 +14,7 @@
 namespace segrun::cuda {
 
 namespace {
-constexpr size_t kStagingBytes = size_t{8} << 20;          // pinned chunk for host transfers
+constexpr size_t kStagingBytes = size_t{8} << 20;           // pinned chunk for host transfers
 constexpr size_t kCublasWorkspaceBytes = size_t{32} << 20;  // fixed, so CUDA-graph capture is legal
 constexpr double kMiB = 1024.0 * 1024.0;
 
@@ -67,8 +67,9 @@ void* CudaContext::allocate(size_t bytes) {
     size_t free_bytes = 0, total_bytes = 0;
     cudaMemGetInfo(&free_bytes, &total_bytes);
     char msg[200];
-    std::snprintf(msg, sizeof msg, "cuda: out of memory allocating %zu bytes (%.1f MiB); %.1f of %.1f MiB free on cuda:0",
-                  bytes, bytes / kMiB, free_bytes / kMiB, total_bytes / kMiB);
+    std::snprintf(msg, sizeof msg,
+                  "cuda: out of memory allocating %zu bytes (%.1f MiB); %.1f of %.1f MiB free on cuda:0", bytes,
+                  bytes / kMiB, free_bytes / kMiB, total_bytes / kMiB);
     throw std::runtime_error(msg);
   }
   if (status != cudaSuccess) throw_cuda_error(status, "cudaMallocAsync", __FILE__, __LINE__);
@@ -78,7 +79,8 @@ void* CudaContext::allocate(size_t bytes) {
 void CudaContext::release(void* ptr) noexcept {
   const cudaError_t status = cudaFreeAsync(ptr, stream_);
   if (status != cudaSuccess)
-    std::fprintf(stderr, "segrun: cudaFreeAsync failed: %s (%s)\n", cudaGetErrorName(status), cudaGetErrorString(status));
+    std::fprintf(stderr, "segrun: cudaFreeAsync failed: %s (%s)\n", cudaGetErrorName(status),
+                 cudaGetErrorString(status));
 }
 
 void* CudaContext::workspace(size_t bytes) {
@@ -101,7 +103,8 @@ void CudaContext::copy_host(void* dst, const void* src, size_t bytes, bool to_de
       SEGRUN_CUDA_CHECK(cudaMemcpyAsync(static_cast<char*>(dst) + done, staging_, n, cudaMemcpyHostToDevice, stream_));
       SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
     } else {
-      SEGRUN_CUDA_CHECK(cudaMemcpyAsync(staging_, static_cast<const char*>(src) + done, n, cudaMemcpyDeviceToHost, stream_));
+      SEGRUN_CUDA_CHECK(
+          cudaMemcpyAsync(staging_, static_cast<const char*>(src) + done, n, cudaMemcpyDeviceToHost, stream_));
       SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
       std::memcpy(static_cast<char*>(dst) + done, staging_, n);
     }
@@ -112,9 +115,13 @@ void CudaContext::copy_device(void* dst, const void* src, size_t bytes) {
   SEGRUN_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_));
 }
 
-void CudaContext::zero(void* dst, size_t bytes) { SEGRUN_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_)); }
+void CudaContext::zero(void* dst, size_t bytes) {
+  SEGRUN_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_));
+}
 
-void CudaContext::synchronize() { SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+void CudaContext::synchronize() {
+  SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
 
 CudaContext& context() {
   // Never destroyed: tensors released during static destruction must still find it.

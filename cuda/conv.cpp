@@ -11,10 +11,14 @@ namespace segrun::cuda {
 namespace {
 constexpr int kMaxAlgos = 16;
 
-cudnnDataType_t data_type(bool half) { return half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT; }
+cudnnDataType_t data_type(bool half) {
+  return half ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+}
 
 // f32 convolutions stay on FMA kernels: TF32 tensor cores would break f32 parity with the CPU.
-cudnnMathType_t default_math(bool half) { return half ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH; }
+cudnnMathType_t default_math(bool half) {
+  return half ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+}
 
 void init_conv_desc(cudnnConvolutionDescriptor_t* desc, const ConvShape& s) {
   SEGRUN_CUDNN_CHECK(cudnnCreateConvolutionDescriptor(desc));
@@ -124,10 +128,10 @@ void conv_backward_filter(const ConvShape& shape, const void* x, const void* dy,
   }
   const float one = 1.0f, zero = 0.0f;
   void* ws = ctx.workspace(p.backward_filter.workspace_bytes);
-  SEGRUN_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
-      ctx.cudnn(), &one, p.x_desc, x, p.y_desc, dy, p.backward_filter_desc,
-      static_cast<cudnnConvolutionBwdFilterAlgo_t>(p.backward_filter.algo), ws, p.backward_filter.workspace_bytes, &zero,
-      p.w_desc, dw));
+  SEGRUN_CUDNN_CHECK(
+      cudnnConvolutionBackwardFilter(ctx.cudnn(), &one, p.x_desc, x, p.y_desc, dy, p.backward_filter_desc,
+                                     static_cast<cudnnConvolutionBwdFilterAlgo_t>(p.backward_filter.algo), ws,
+                                     p.backward_filter.workspace_bytes, &zero, p.w_desc, dw));
 }
 
 }  // namespace segrun::cuda

@@ -20,8 +20,8 @@ struct ConvShape {
   bool half = false;  // f16 storage with f32 accumulation; f32 otherwise
 
   std::array<int, 17> key() const {
-    return {n, h, w, c, k, r, s, out_h, out_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups,
-            half ? 1 : 0};
+    return {n,        h,        w,     c,     k,          r,          s,      out_h,       out_w,
+            stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w, groups, half ? 1 : 0};
   }
 };
 

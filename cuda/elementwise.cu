@@ -89,11 +89,21 @@ __global__ void cast_kernel(DType sd, const void* src, DType dd, void* dst, int6
   SEGRUN_GRID_LOOP(i, n) {
     const double v = sd == DType::F64 ? static_cast<const double*>(src)[i] : static_cast<double>(load_any(sd, src, i));
     switch (dd) {
-      case DType::F32: static_cast<float*>(dst)[i] = static_cast<float>(v); break;
-      case DType::F64: static_cast<double*>(dst)[i] = v; break;
-      case DType::F16: static_cast<__half*>(dst)[i] = __float2half_rn(static_cast<float>(v)); break;
-      case DType::I32: static_cast<int32_t*>(dst)[i] = static_cast<int32_t>(v); break;
-      case DType::U8: static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(v); break;
+      case DType::F32:
+        static_cast<float*>(dst)[i] = static_cast<float>(v);
+        break;
+      case DType::F64:
+        static_cast<double*>(dst)[i] = v;
+        break;
+      case DType::F16:
+        static_cast<__half*>(dst)[i] = __float2half_rn(static_cast<float>(v));
+        break;
+      case DType::I32:
+        static_cast<int32_t*>(dst)[i] = static_cast<int32_t>(v);
+        break;
+      case DType::U8:
+        static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(v);
+        break;
     }
   }
 }
@@ -128,9 +138,13 @@ __global__ void broadcast_scalar_kernel(const T* value, float multiplier, T* out
 template <typename T>
 T host_value(double v);
 template <>
-float host_value<float>(double v) { return static_cast<float>(v); }
+float host_value<float>(double v) {
+  return static_cast<float>(v);
+}
 template <>
-__half host_value<__half>(double v) { return __float2half_rn(static_cast<float>(v)); }
+__half host_value<__half>(double v) {
+  return __float2half_rn(static_cast<float>(v));
+}
 
 }  // namespace
 
@@ -142,23 +156,24 @@ void binary(BinaryKind op, DType dt, const void* a, const void* b, void* out, co
   dispatch_storage(dt, "binary", [&](auto tag) {
     using T = decltype(tag);
     binary_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(op, static_cast<const T*>(a), static_cast<const T*>(b),
-                                                              static_cast<T*>(out), shape, n);
+                                                             static_cast<T*>(out), shape, n);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("binary_kernel");
 }
 
 // The unary launchers share one shape: dispatch on dtype, launch over n elements.
-#define SEGRUN_UNARY_LAUNCHER(name, kernel, params, args)                                      \
-  void name params {                                                                           \
-    if (n == 0) return;                                                                        \
-    dispatch_storage(dt, #name, [&](auto tag) {                                                \
-      using T = decltype(tag);                                                                 \
-      kernel<T><<<blocks_for(n), kThreads, 0, stream>>> args;                                  \
-    });                                                                                        \
-    SEGRUN_CUDA_CHECK_LAUNCH(#kernel);                                                         \
+#define SEGRUN_UNARY_LAUNCHER(name, kernel, params, args)     \
+  void name params {                                          \
+    if (n == 0) return;                                       \
+    dispatch_storage(dt, #name, [&](auto tag) {               \
+      using T = decltype(tag);                                \
+      kernel<T><<<blocks_for(n), kThreads, 0, stream>>> args; \
+    });                                                       \
+    SEGRUN_CUDA_CHECK_LAUNCH(#kernel);                        \
   }
 
-SEGRUN_UNARY_LAUNCHER(scale, scale_kernel, (DType dt, const void* x, float s, void* out, int64_t n, cudaStream_t stream),
+SEGRUN_UNARY_LAUNCHER(scale, scale_kernel,
+                      (DType dt, const void* x, float s, void* out, int64_t n, cudaStream_t stream),
                       (static_cast<const T*>(x), s, static_cast<T*>(out), n))
 SEGRUN_UNARY_LAUNCHER(relu_forward, relu_forward_kernel,
                       (DType dt, const void* x, void* out, int64_t n, cudaStream_t stream),
@@ -172,7 +187,8 @@ SEGRUN_UNARY_LAUNCHER(sigmoid_forward, sigmoid_forward_kernel,
 SEGRUN_UNARY_LAUNCHER(sigmoid_backward, sigmoid_backward_kernel,
                       (DType dt, const void* out, const void* g, void* gx, int64_t n, cudaStream_t stream),
                       (static_cast<const T*>(out), static_cast<const T*>(g), static_cast<T*>(gx), n))
-SEGRUN_UNARY_LAUNCHER(add_inplace, add_inplace_kernel, (DType dt, void* dst, const void* src, int64_t n, cudaStream_t stream),
+SEGRUN_UNARY_LAUNCHER(add_inplace, add_inplace_kernel,
+                      (DType dt, void* dst, const void* src, int64_t n, cudaStream_t stream),
                       (static_cast<T*>(dst), static_cast<const T*>(src), n))
 #undef SEGRUN_UNARY_LAUNCHER
 
@@ -204,17 +220,28 @@ void fill(DType dt, void* dst, double value, int64_t n, cudaStream_t stream) {
     fill_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(static_cast<T*>(dst), v, n);
   };
   switch (dt) {
-    case DType::F32: launch(host_value<float>(value)); break;
-    case DType::F16: launch(host_value<__half>(value)); break;
-    case DType::F64: launch(value); break;
-    case DType::I32: launch(static_cast<int32_t>(value)); break;
-    case DType::U8: launch(static_cast<uint8_t>(value)); break;
+    case DType::F32:
+      launch(host_value<float>(value));
+      break;
+    case DType::F16:
+      launch(host_value<__half>(value));
+      break;
+    case DType::F64:
+      launch(value);
+      break;
+    case DType::I32:
+      launch(static_cast<int32_t>(value));
+      break;
+    case DType::U8:
+      launch(static_cast<uint8_t>(value));
+      break;
   }
   SEGRUN_CUDA_CHECK_LAUNCH("fill_kernel");
 }
 
 void sum(DType dt, const void* x, int64_t n, void* out, float* scratch, cudaStream_t stream) {
-  const int blocks = static_cast<int>(std::min<int64_t>(kSumScratchFloats, std::max<int64_t>(1, (n + kThreads - 1) / kThreads)));
+  const int blocks =
+      static_cast<int>(std::min<int64_t>(kSumScratchFloats, std::max<int64_t>(1, (n + kThreads - 1) / kThreads)));
   dispatch_storage(dt, "sum", [&](auto tag) {
     using T = decltype(tag);
     partial_sum_kernel<T><<<blocks, kThreads, 0, stream>>>(static_cast<const T*>(x), n, scratch);
@@ -227,8 +254,8 @@ void broadcast_scalar(DType dt, const void* value, float multiplier, void* out, 
   if (n == 0) return;
   dispatch_storage(dt, "broadcast_scalar", [&](auto tag) {
     using T = decltype(tag);
-    broadcast_scalar_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const T*>(value), multiplier,
-                                                                        static_cast<T*>(out), n);
+    broadcast_scalar_kernel<T>
+        <<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const T*>(value), multiplier, static_cast<T*>(out), n);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("broadcast_scalar_kernel");
 }

@@ -20,14 +20,25 @@ inline int blocks_for(int64_t n, int threads = kThreads) {
   return static_cast<int>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
 }
 
-__device__ __forceinline__ float to_float(float v) { return v; }
-__device__ __forceinline__ float to_float(__half v) { return __half2float(v); }
-template <typename T> __device__ __forceinline__ T from_float(float v);
-template <> __device__ __forceinline__ float from_float<float>(float v) { return v; }
-template <> __device__ __forceinline__ __half from_float<__half>(float v) { return __float2half_rn(v); }
+__device__ __forceinline__ float to_float(float v) {
+  return v;
+}
+__device__ __forceinline__ float to_float(__half v) {
+  return __half2float(v);
+}
+template <typename T>
+__device__ __forceinline__ T from_float(float v);
+template <>
+__device__ __forceinline__ float from_float<float>(float v) {
+  return v;
+}
+template <>
+__device__ __forceinline__ __half from_float<__half>(float v) {
+  return __float2half_rn(v);
+}
 
 // Grid-stride loop over [0, n).
-#define SEGRUN_GRID_LOOP(i, n)                                                      \
+#define SEGRUN_GRID_LOOP(i, n)                                                           \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
@@ -53,11 +64,16 @@ __device__ __forceinline__ float block_sum(float v) {
 
 inline std::string dtype_label(DType dt) {
   switch (dt) {
-    case DType::F32: return "f32";
-    case DType::F64: return "f64";
-    case DType::F16: return "f16";
-    case DType::I32: return "i32";
-    case DType::U8: return "u8";
+    case DType::F32:
+      return "f32";
+    case DType::F64:
+      return "f64";
+    case DType::F16:
+      return "f16";
+    case DType::I32:
+      return "i32";
+    case DType::U8:
+      return "u8";
   }
   return "?";
 }
@@ -77,11 +93,16 @@ void dispatch_storage(DType dt, const char* op, F&& f) {
 // Any of the engine's dtypes, element i, as float (labels, per-channel parameters, casts).
 __device__ __forceinline__ float load_any(DType dt, const void* p, int64_t i) {
   switch (dt) {
-    case DType::F32: return static_cast<const float*>(p)[i];
-    case DType::F64: return static_cast<float>(static_cast<const double*>(p)[i]);
-    case DType::F16: return __half2float(static_cast<const __half*>(p)[i]);
-    case DType::I32: return static_cast<float>(static_cast<const int32_t*>(p)[i]);
-    case DType::U8: return static_cast<float>(static_cast<const uint8_t*>(p)[i]);
+    case DType::F32:
+      return static_cast<const float*>(p)[i];
+    case DType::F64:
+      return static_cast<float>(static_cast<const double*>(p)[i]);
+    case DType::F16:
+      return __half2float(static_cast<const __half*>(p)[i]);
+    case DType::I32:
+      return static_cast<float>(static_cast<const int32_t*>(p)[i]);
+    case DType::U8:
+      return static_cast<float>(static_cast<const uint8_t*>(p)[i]);
   }
   return 0.0f;
 }

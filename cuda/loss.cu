@@ -121,13 +121,14 @@ __global__ void loss_grad_kernel(SoftmaxLossArgs a, const T* logits, const void*
     float m, log_sum;
     softmax_row(z, a.classes, &m, &log_sum);
     const float log_pt = to_float(z[t]) - m - log_sum, pt = expf(log_pt);
-    const float ce_coef = (a.w_ce != 0.0f && ce_den > 0.0f)
-                              ? a.w_ce * (a.class_weights ? a.class_weights[t] : 1.0f) / ce_den : 0.0f;
+    const float ce_coef =
+        (a.w_ce != 0.0f && ce_den > 0.0f) ? a.w_ce * (a.class_weights ? a.class_weights[t] : 1.0f) / ce_den : 0.0f;
     float focal_coef = 0.0f;
     if (a.w_focal != 0.0f && valid > 0.0f) {
       const float q = 1.0f - pt;
       const float slope = (q > 0.0f || a.focal_gamma >= 1.0f)
-                              ? a.focal_alpha * a.focal_gamma * powf(q, a.focal_gamma - 1.0f) * pt * log_pt : 0.0f;
+                              ? a.focal_alpha * a.focal_gamma * powf(q, a.focal_gamma - 1.0f) * pt * log_pt
+                              : 0.0f;
       focal_coef = a.w_focal * (slope - a.focal_alpha * powf(q, a.focal_gamma)) / valid;
     }
     float dice_dot = 0.0f;
@@ -148,11 +149,11 @@ __global__ void loss_grad_kernel(SoftmaxLossArgs a, const T* logits, const void*
 
 }  // namespace
 
-void softmax_loss_forward(const SoftmaxLossArgs& a, const void* logits, const void* labels, float* stats,
-                          float* losses, cudaStream_t stream) {
+void softmax_loss_forward(const SoftmaxLossArgs& a, const void* logits, const void* labels, float* stats, float* losses,
+                          cudaStream_t stream) {
   const StatsLayout layout{a.classes};
-  SEGRUN_CUDA_CHECK(cudaMemsetAsync(stats, 0, static_cast<size_t>(softmax_loss_stats_floats(a.classes)) * sizeof(float),
-                                    stream));
+  SEGRUN_CUDA_CHECK(
+      cudaMemsetAsync(stats, 0, static_cast<size_t>(softmax_loss_stats_floats(a.classes)) * sizeof(float), stream));
   if (a.pixels > 0 && a.classes > 0) {
     const size_t shared_bytes = static_cast<size_t>(4 + 3 * layout.c) * sizeof(float);
     const int blocks = std::min(blocks_for(a.pixels), 1024);
@@ -172,7 +173,7 @@ void softmax_loss_backward(const SoftmaxLossArgs& a, const void* logits, const v
   dispatch_storage(a.logits_dt, "softmax loss backward", [&](auto tag) {
     using T = decltype(tag);
     loss_grad_kernel<T><<<blocks_for(a.pixels), kThreads, 0, stream>>>(a, static_cast<const T*>(logits), labels, stats,
-                                                                        grad_scale, static_cast<T*>(grad));
+                                                                       grad_scale, static_cast<T*>(grad));
   });
   SEGRUN_CUDA_CHECK_LAUNCH("loss_grad_kernel");
 }

@@ -24,12 +24,14 @@ struct SoftmaxLossArgs {
 };
 
 // Floats of the `stats` buffer both passes share.
-inline int64_t softmax_loss_stats_floats(int64_t classes) { return 4 + 5 * classes; }
+inline int64_t softmax_loss_stats_floats(int64_t classes) {
+  return 4 + 5 * classes;
+}
 
 // Fills stats and losses[4] = {cross-entropy, Dice, focal, w_ce CE + w_dice Dice + w_focal focal}.
 // Dice is only accumulated when w_dice != 0 (otherwise losses[1] reads 0).
-void softmax_loss_forward(const SoftmaxLossArgs& a, const void* logits, const void* labels, float* stats,
-                          float* losses, cudaStream_t stream);
+void softmax_loss_forward(const SoftmaxLossArgs& a, const void* logits, const void* labels, float* stats, float* losses,
+                          cudaStream_t stream);
 // grad = grad_scale[0] * d(combined)/d(logits), in the logits' dtype; grad_scale may be null (1).
 void softmax_loss_backward(const SoftmaxLossArgs& a, const void* logits, const void* labels, const float* stats,
                            const float* grad_scale, void* grad, cudaStream_t stream);

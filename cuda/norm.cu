@@ -8,10 +8,17 @@ namespace {
 
 __device__ void store_param(DType dt, void* p, int64_t i, float v) {
   switch (dt) {
-    case DType::F32: static_cast<float*>(p)[i] = v; break;
-    case DType::F64: static_cast<double*>(p)[i] = v; break;
-    case DType::F16: static_cast<__half*>(p)[i] = __float2half_rn(v); break;
-    default: break;
+    case DType::F32:
+      static_cast<float*>(p)[i] = v;
+      break;
+    case DType::F64:
+      static_cast<double*>(p)[i] = v;
+      break;
+    case DType::F16:
+      static_cast<__half*>(p)[i] = __float2half_rn(v);
+      break;
+    default:
+      break;
   }
 }
 
@@ -119,7 +126,7 @@ void batch_norm_forward_training(const NormArgs& a, const void* x, const void* w
         a, static_cast<const T*>(x), running_mean, running_var, save_mean, save_invstd);
     SEGRUN_CUDA_CHECK_LAUNCH("batch_stats_kernel");
     normalize_kernel<T><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(a, static_cast<const T*>(x), weight, bias,
-                                                                            save_mean, save_invstd, static_cast<T*>(y));
+                                                                           save_mean, save_invstd, static_cast<T*>(y));
     SEGRUN_CUDA_CHECK_LAUNCH("normalize_kernel");
   });
 }
@@ -134,7 +141,7 @@ void batch_norm_forward_eval(const NormArgs& a, const void* x, const void* weigh
   dispatch_storage(a.dt, "batch_norm2d", [&](auto tag) {
     using T = decltype(tag);
     normalize_kernel<T><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(a, static_cast<const T*>(x), weight, bias,
-                                                                            save_mean, save_invstd, static_cast<T*>(y));
+                                                                           save_mean, save_invstd, static_cast<T*>(y));
   });
   SEGRUN_CUDA_CHECK_LAUNCH("normalize_kernel");
 }

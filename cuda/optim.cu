@@ -76,15 +76,16 @@ __global__ void loss_scale_kernel(float* scale, int* clean_steps, const float* s
 
 void check_gradients(const float* grads, int64_t n, const float* loss_scale, float max_norm, float* grad_state,
                      float* scratch, cudaStream_t stream) {
-  const int blocks = static_cast<int>(std::min<int64_t>(kGradCheckBlocks, std::max<int64_t>(1, (n + kThreads - 1) / kThreads)));
+  const int blocks =
+      static_cast<int>(std::min<int64_t>(kGradCheckBlocks, std::max<int64_t>(1, (n + kThreads - 1) / kThreads)));
   grad_partial_kernel<<<blocks, kThreads, 0, stream>>>(grads, n, scratch);
   SEGRUN_CUDA_CHECK_LAUNCH("grad_partial_kernel");
   grad_final_kernel<<<1, 1024, 0, stream>>>(scratch, blocks, loss_scale, max_norm, grad_state);
   SEGRUN_CUDA_CHECK_LAUNCH("grad_final_kernel");
 }
 
-void adamw_step(const AdamWArgs& a, float* params, const float* grads, float* m, float* v, void* params_half,
-                int64_t n, int* step, const float* loss_scale, const float* grad_state, cudaStream_t stream) {
+void adamw_step(const AdamWArgs& a, float* params, const float* grads, float* m, float* v, void* params_half, int64_t n,
+                int* step, const float* loss_scale, const float* grad_state, cudaStream_t stream) {
   if (n > 0) {
     adamw_kernel<<<blocks_for(n), kThreads, 0, stream>>>(a, params, grads, m, v, static_cast<__half*>(params_half), n,
                                                          step, loss_scale, grad_state);

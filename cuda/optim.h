@@ -28,8 +28,8 @@ struct AdamWArgs {
 // theta -= lr wd theta; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
 // theta -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps) with t = *step + 1; then *step = t.
 // params_half (may be null) receives the updated weights in f16. A skipped step changes nothing.
-void adamw_step(const AdamWArgs& a, float* params, const float* grads, float* m, float* v, void* params_half,
-                int64_t n, int* step, const float* loss_scale, const float* grad_state, cudaStream_t stream);
+void adamw_step(const AdamWArgs& a, float* params, const float* grads, float* m, float* v, void* params_half, int64_t n,
+                int* step, const float* loss_scale, const float* grad_state, cudaStream_t stream);
 
 // torch GradScaler: on found inf scale *= 0.5 and the clean-step count restarts; after
 // growth_interval consecutive clean steps scale *= 2.

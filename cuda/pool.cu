@@ -54,7 +54,8 @@ __global__ void max_pool_backward_kernel(PoolShape s, const T* x, const T* gy, T
     float acc = 0.0f;
     for (int64_t oh = oh_lo; oh <= oh_hi; ++oh)
       for (int64_t ow = ow_lo; ow <= ow_hi; ++ow)
-        if (window_argmax(x, s, n, oh, ow, ch) == i) acc += to_float(gy[((n * s.out_h + oh) * s.out_w + ow) * s.c + ch]);
+        if (window_argmax(x, s, n, oh, ow, ch) == i)
+          acc += to_float(gy[((n * s.out_h + oh) * s.out_w + ow) * s.c + ch]);
     gx[i] = from_float<T>(acc);
   }
 }
@@ -84,8 +85,8 @@ void max_pool_forward(DType dt, const PoolShape& s, const void* x, void* y, cuda
   if (total == 0) return;
   dispatch_storage(dt, "max_pool2d", [&](auto tag) {
     using T = decltype(tag);
-    max_pool_forward_kernel<T><<<blocks_for(total), kThreads, 0, stream>>>(s, static_cast<const T*>(x),
-                                                                            static_cast<T*>(y), total);
+    max_pool_forward_kernel<T>
+        <<<blocks_for(total), kThreads, 0, stream>>>(s, static_cast<const T*>(x), static_cast<T*>(y), total);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("max_pool_forward_kernel");
 }
@@ -95,9 +96,8 @@ void max_pool_backward(DType dt, const PoolShape& s, const void* x, const void* 
   if (total == 0) return;
   dispatch_storage(dt, "max_pool2d backward", [&](auto tag) {
     using T = decltype(tag);
-    max_pool_backward_kernel<T><<<blocks_for(total), kThreads, 0, stream>>>(s, static_cast<const T*>(x),
-                                                                             static_cast<const T*>(gy),
-                                                                             static_cast<T*>(gx), total);
+    max_pool_backward_kernel<T><<<blocks_for(total), kThreads, 0, stream>>>(
+        s, static_cast<const T*>(x), static_cast<const T*>(gy), static_cast<T*>(gx), total);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("max_pool_backward_kernel");
 }
@@ -106,8 +106,8 @@ void global_avg_pool_forward(DType dt, int64_t n, int64_t hw, int64_t c, const v
   if (n * c == 0) return;
   dispatch_storage(dt, "global_avg_pool", [&](auto tag) {
     using T = decltype(tag);
-    global_avg_pool_forward_kernel<T><<<blocks_for(n * c), kThreads, 0, stream>>>(n, hw, c, static_cast<const T*>(x),
-                                                                                   static_cast<T*>(y));
+    global_avg_pool_forward_kernel<T>
+        <<<blocks_for(n * c), kThreads, 0, stream>>>(n, hw, c, static_cast<const T*>(x), static_cast<T*>(y));
   });
   SEGRUN_CUDA_CHECK_LAUNCH("global_avg_pool_forward_kernel");
 }
@@ -117,8 +117,8 @@ void global_avg_pool_backward(DType dt, int64_t n, int64_t hw, int64_t c, const 
   if (n * hw * c == 0) return;
   dispatch_storage(dt, "global_avg_pool backward", [&](auto tag) {
     using T = decltype(tag);
-    global_avg_pool_backward_kernel<T><<<blocks_for(n * hw * c), kThreads, 0, stream>>>(
-        n, hw, c, static_cast<const T*>(gy), static_cast<T*>(gx));
+    global_avg_pool_backward_kernel<T>
+        <<<blocks_for(n * hw * c), kThreads, 0, stream>>>(n, hw, c, static_cast<const T*>(gy), static_cast<T*>(gx));
   });
   SEGRUN_CUDA_CHECK_LAUNCH("global_avg_pool_backward_kernel");
 }

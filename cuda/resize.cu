@@ -74,8 +74,8 @@ void resize_bilinear_forward(DType dt, const ResizeShape& s, const void* x, void
   if (total == 0) return;
   dispatch_storage(dt, "resize_bilinear", [&](auto tag) {
     using T = decltype(tag);
-    resize_forward_kernel<T><<<blocks_for(total), kThreads, 0, stream>>>(s, static_cast<const T*>(x),
-                                                                          static_cast<T*>(y), total);
+    resize_forward_kernel<T>
+        <<<blocks_for(total), kThreads, 0, stream>>>(s, static_cast<const T*>(x), static_cast<T*>(y), total);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("resize_forward_kernel");
 }
@@ -89,8 +89,8 @@ void resize_bilinear_backward(DType dt, const ResizeShape& s, const void* gy, vo
   dispatch_storage(dt, "resize_bilinear backward", [&](auto tag) {
     using T = decltype(tag);
     if (out_total > 0)
-      resize_backward_kernel<T><<<blocks_for(out_total), kThreads, 0, stream>>>(s, static_cast<const T*>(gy), accum,
-                                                                                 out_total);
+      resize_backward_kernel<T>
+          <<<blocks_for(out_total), kThreads, 0, stream>>>(s, static_cast<const T*>(gy), accum, out_total);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("resize_backward_kernel");
   if (dt == DType::F16) {

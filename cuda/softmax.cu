@@ -46,8 +46,8 @@ void softmax_forward(DType dt, bool log, const void* x, void* y, int64_t rows, i
   if (rows == 0 || cols == 0) return;
   dispatch_storage(dt, log ? "log_softmax" : "softmax", [&](auto tag) {
     using T = decltype(tag);
-    softmax_forward_kernel<T><<<blocks_for(rows), kThreads, 0, stream>>>(log, static_cast<const T*>(x),
-                                                                          static_cast<T*>(y), rows, cols);
+    softmax_forward_kernel<T>
+        <<<blocks_for(rows), kThreads, 0, stream>>>(log, static_cast<const T*>(x), static_cast<T*>(y), rows, cols);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("softmax_forward_kernel");
 }

@@ -5,9 +5,13 @@
 
 namespace segrun::cuda_ops {
 
-inline cudaStream_t stream() { return cuda::context().stream(); }
+inline cudaStream_t stream() {
+  return cuda::context().stream();
+}
 
 // f32 scratch on the device, returned to the stream-ordered pool when the tensor goes.
-inline Tensor device_floats(int64_t count) { return Tensor::empty({count}, DType::F32, Device::cuda()); }
+inline Tensor device_floats(int64_t count) {
+  return Tensor::empty({count}, DType::F32, Device::cuda());
+}
 
 }  // namespace segrun::cuda_ops

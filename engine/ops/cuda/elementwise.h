@@ -8,9 +8,12 @@ namespace segrun::cuda_ops {
 
 inline cuda::BinaryKind binary_kind(cpu::BinaryOp op) {
   switch (op) {
-    case cpu::BinaryOp::Add: return cuda::BinaryKind::Add;
-    case cpu::BinaryOp::Sub: return cuda::BinaryKind::Sub;
-    case cpu::BinaryOp::Mul: return cuda::BinaryKind::Mul;
+    case cpu::BinaryOp::Add:
+      return cuda::BinaryKind::Add;
+    case cpu::BinaryOp::Sub:
+      return cuda::BinaryKind::Sub;
+    case cpu::BinaryOp::Mul:
+      return cuda::BinaryKind::Mul;
   }
   return cuda::BinaryKind::Add;
 }
@@ -47,8 +50,8 @@ inline void activation_forward(bool relu, const Tensor& x, Tensor& out) {
 }
 
 inline void activation_backward(bool relu, const Tensor& y, const Tensor& g, Tensor& gx) {
-  (relu ? cuda::relu_backward : cuda::sigmoid_backward)(g.dtype(), y.raw_data(), g.raw_data(), gx.raw_data(),
-                                                        g.numel(), stream());
+  (relu ? cuda::relu_backward : cuda::sigmoid_backward)(g.dtype(), y.raw_data(), g.raw_data(), gx.raw_data(), g.numel(),
+                                                        stream());
 }
 
 inline Tensor sum_all(const Tensor& x) {
