@@ -1,0 +1,31 @@
+// Op cases: batch normalisation in training and evaluation mode.
+#include "tests/support/op_cases.h"
+
+namespace segrun::testing {
+namespace {
+using In = InputSpec;
+
+// x, weight, bias, running_mean, running_var; the running statistics are not differentiated.
+std::vector<In> bn_inputs(const Shape& x_shape) {
+  const int64_t c = x_shape.back();
+  return {In::uniform(x_shape), In::uniform({c}, 0.5, 1.5), In::uniform({c}), In::fixed({c}, -0.5, 0.5),
+          In::fixed({c}, 0.5, 1.5)};
+}
+
+// Training mode updates the running statistics in place: work on copies so that every forward
+// of the finite-difference loop starts from the same state.
+OpCase bn_case(const std::string& name, const Shape& x_shape, bool training) {
+  return {"batch_norm2d", name, bn_inputs(x_shape), [training](const std::vector<Tensor>& x) {
+            return batch_norm2d(x[0], x[1], x[2], x[3].clone(), x[4].clone(), training);
+          }};
+}
+}  // namespace
+
+SEGRUN_OP_CASES(norm) {
+  return {bn_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
+          bn_case("training, batch 1, 3 channels", {1, 5, 3, 3}, true),
+          bn_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
+          bn_case("evaluation, batch 3, one channel", {3, 3, 3, 1}, false)};
+}
+
+}  // namespace segrun::testing
