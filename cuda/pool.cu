@@ -1,4 +1,4 @@
-#include <cfloat>
+#include <cmath>
 
 #include "cuda/check.h"
 #include "cuda/kernels.cuh"
@@ -8,54 +8,58 @@ namespace segrun::cuda {
 
 namespace {
 
-// Flat index (into x) of the first maximum of the window of output (n, oh, ow, ch).
+// Pixel position ih * w + iw of the first maximum of the window of output (n, oh, ow, ch), or
+// -1 for an empty window; the same convention as the CPU kernel.
 template <typename T>
-__device__ int64_t window_argmax(const T* x, const PoolShape& s, int64_t n, int64_t oh, int64_t ow, int64_t ch) {
-  float best = -FLT_MAX;
-  int64_t best_index = -1;
+__device__ int32_t window_argmax(const T* x, const PoolShape& s, int64_t n, int64_t oh, int64_t ow, int64_t ch) {
+  float best = -INFINITY;
+  int32_t best_pos = -1;
   for (int kh = 0; kh < s.kernel; ++kh) {
     const int64_t ih = oh * s.stride - s.pad + kh;
     if (ih < 0 || ih >= s.h) continue;
     for (int kw = 0; kw < s.kernel; ++kw) {
       const int64_t iw = ow * s.stride - s.pad + kw;
       if (iw < 0 || iw >= s.w) continue;
-      const int64_t idx = ((n * s.h + ih) * s.w + iw) * s.c + ch;
-      const float v = to_float(x[idx]);
-      if (best_index < 0 || v > best) {
+      const float v = to_float(x[((n * s.h + ih) * s.w + iw) * s.c + ch]);
+      if (best_pos < 0 || v > best) {
         best = v;
-        best_index = idx;
+        best_pos = static_cast<int32_t>(ih * s.w + iw);
       }
     }
   }
-  return best_index;
+  return best_pos;
 }
 
 template <typename T>
-__global__ void max_pool_forward_kernel(PoolShape s, const T* x, T* y, int64_t total) {
+__global__ void max_pool_forward_kernel(PoolShape s, const T* x, T* y, int32_t* argmax, int64_t total) {
   SEGRUN_GRID_LOOP(i, total) {
     const int64_t ch = i % s.c, ow = (i / s.c) % s.out_w, oh = (i / (s.c * s.out_w)) % s.out_h,
                   n = i / (s.c * s.out_w * s.out_h);
-    const int64_t idx = window_argmax(x, s, n, oh, ow, ch);
-    y[i] = idx >= 0 ? x[idx] : from_float<T>(-INFINITY);
+    const int32_t pos = window_argmax(x, s, n, oh, ow, ch);
+    y[i] = pos >= 0 ? x[(n * s.h * s.w + pos) * s.c + ch] : from_float<T>(-INFINITY);
+    argmax[i] = pos;
   }
 }
 
-// Gather form (no atomics): each input element sums the gradients of the windows whose
-// argmax it is.
+// Gather form (no atomics, fixed order): each input element sums the gradients of the
+// windows whose argmax it is.
 template <typename T>
-__global__ void max_pool_backward_kernel(PoolShape s, const T* x, const T* gy, T* gx, int64_t total) {
+__global__ void max_pool_backward_kernel(PoolShape s, const int32_t* argmax, const T* gy, T* gx, int64_t total) {
   SEGRUN_GRID_LOOP(i, total) {
     const int64_t ch = i % s.c, iw = (i / s.c) % s.w, ih = (i / (s.c * s.w)) % s.h, n = i / (s.c * s.w * s.h);
-    // Outputs whose window covers ih: oh*stride - pad <= ih <= oh*stride - pad + kernel - 1.
+    const int32_t pos = static_cast<int32_t>(ih * s.w + iw);
+    // Outputs whose window covers ih: oh * stride - pad <= ih <= oh * stride - pad + kernel - 1
+    // (a negative lower bound truncates towards 0, which the clamp needs anyway).
     const int64_t oh_lo = max(int64_t{0}, (ih + s.pad - s.kernel + s.stride) / s.stride);
     const int64_t oh_hi = min(s.out_h - 1, (ih + s.pad) / s.stride);
     const int64_t ow_lo = max(int64_t{0}, (iw + s.pad - s.kernel + s.stride) / s.stride);
     const int64_t ow_hi = min(s.out_w - 1, (iw + s.pad) / s.stride);
     float acc = 0.0f;
     for (int64_t oh = oh_lo; oh <= oh_hi; ++oh)
-      for (int64_t ow = ow_lo; ow <= ow_hi; ++ow)
-        if (window_argmax(x, s, n, oh, ow, ch) == i)
-          acc += to_float(gy[((n * s.out_h + oh) * s.out_w + ow) * s.c + ch]);
+      for (int64_t ow = ow_lo; ow <= ow_hi; ++ow) {
+        const int64_t o = ((n * s.out_h + oh) * s.out_w + ow) * s.c + ch;
+        if (argmax[o] == pos) acc += to_float(gy[o]);
+      }
     gx[i] = from_float<T>(acc);
   }
 }
@@ -80,24 +84,25 @@ __global__ void global_avg_pool_backward_kernel(int64_t n, int64_t hw, int64_t c
 
 }  // namespace
 
-void max_pool_forward(DType dt, const PoolShape& s, const void* x, void* y, cudaStream_t stream) {
+void max_pool_forward(DType dt, const PoolShape& s, const void* x, void* y, int32_t* argmax, cudaStream_t stream) {
   const int64_t total = s.n * s.out_h * s.out_w * s.c;
   if (total == 0) return;
   dispatch_storage(dt, "max_pool2d", [&](auto tag) {
     using T = decltype(tag);
     max_pool_forward_kernel<T>
-        <<<blocks_for(total), kThreads, 0, stream>>>(s, static_cast<const T*>(x), static_cast<T*>(y), total);
+        <<<blocks_for(total), kThreads, 0, stream>>>(s, static_cast<const T*>(x), static_cast<T*>(y), argmax, total);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("max_pool_forward_kernel");
 }
 
-void max_pool_backward(DType dt, const PoolShape& s, const void* x, const void* gy, void* gx, cudaStream_t stream) {
+void max_pool_backward(DType dt, const PoolShape& s, const int32_t* argmax, const void* gy, void* gx,
+                       cudaStream_t stream) {
   const int64_t total = s.n * s.h * s.w * s.c;
   if (total == 0) return;
   dispatch_storage(dt, "max_pool2d backward", [&](auto tag) {
     using T = decltype(tag);
-    max_pool_backward_kernel<T><<<blocks_for(total), kThreads, 0, stream>>>(
-        s, static_cast<const T*>(x), static_cast<const T*>(gy), static_cast<T*>(gx), total);
+    max_pool_backward_kernel<T>
+        <<<blocks_for(total), kThreads, 0, stream>>>(s, argmax, static_cast<const T*>(gy), static_cast<T*>(gx), total);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("max_pool_backward_kernel");
 }
