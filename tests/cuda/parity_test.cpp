@@ -30,7 +30,8 @@ Tensor rounded(const Tensor& base, DType dtype) {
 
 // The reference keeps f64 (on the rounded values); the GPU stores `dtype`, cast on the device.
 Tensor place(const Tensor& base, DType dtype, Device device) {
-  return device.is_cuda() ? cast(base.to(DType::F32).to(device), dtype).detach() : rounded(base, dtype);
+  const Tensor b = base.detach();
+  return (device.is_cuda() ? cast(b.to(DType::F32).to(device), dtype) : rounded(b, dtype)).detach();
 }
 
 Run forward(const OpCase& c, const std::vector<Tensor>& base, DType dtype, Device device) {
@@ -93,12 +94,15 @@ void check_parity(DType dtype, double tolerance) {
     } catch (const std::exception& e) {
       error = e.what();
     }
-    INFO(dtype_name(dtype) << " " << c.op << " [" << c.name << "] " << where << " max relative error " << err
-                           << (error.empty() ? "" : " error: ") << error);
+    INFO(std::string(dtype_name(dtype)) << " " << c.op << " [" << c.name << "] " << where << " max relative error "
+                                        << err << std::string(error.empty() ? "" : " error: ") << error);
     CHECK(error.empty());
     CHECK(err <= tolerance);
-    std::printf("parity %s %-18s %-48s %s\n", dtype_name(dtype), c.op.c_str(), c.name.c_str(),
-                error.empty() ? (std::to_string(err) + " (" + where + ")").c_str() : ("ERROR " + error).c_str());
+    if (error.empty())
+      std::printf("parity %s %-18s %-48s max rel err %.2e (%s)\n", dtype_name(dtype), c.op.c_str(), c.name.c_str(), err,
+                  where.c_str());
+    else
+      std::printf("parity %s %-18s %-48s ERROR %s\n", dtype_name(dtype), c.op.c_str(), c.name.c_str(), error.c_str());
     (err <= tolerance && error.empty() ? passed : failed) += 1;
   }
   std::printf("parity %s: %d cases passed, %d failed (tolerance %.0e)\n", dtype_name(dtype), passed, failed, tolerance);
