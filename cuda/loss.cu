@@ -100,16 +100,43 @@ __global__ void loss_finalize_kernel(SoftmaxLossArgs a, float* stats, float* los
   losses[3] = combined;
 }
 
+// Per-pixel coefficients of the gradient terms (see loss_grad_kernel).
+struct PixelCoefficients {
+  float ce = 0.0f, focal = 0.0f, dice_dot = 0.0f;
+};
+
+template <typename T>
+__device__ PixelCoefficients pixel_coefficients(const SoftmaxLossArgs& a, const float* stats, const T* z, int t,
+                                                float m, float log_sum) {
+  const StatsLayout L{a.classes};
+  const float ce_den = stats[L.ce_den()], valid = stats[L.valid()];
+  const float log_pt = to_float(z[t]) - m - log_sum, pt = expf(log_pt);
+  PixelCoefficients c;
+  if (a.w_ce != 0.0f && ce_den > 0.0f) c.ce = a.w_ce * (a.class_weights ? a.class_weights[t] : 1.0f) / ce_den;
+  if (a.w_focal != 0.0f && valid > 0.0f) {
+    const float q = 1.0f - pt;
+    const float slope = (q > 0.0f || a.focal_gamma >= 1.0f)
+                            ? a.focal_alpha * a.focal_gamma * powf(q, a.focal_gamma - 1.0f) * pt * log_pt
+                            : 0.0f;
+    c.focal = a.w_focal * (slope - a.focal_alpha * powf(q, a.focal_gamma)) / valid;
+  }
+  if (a.w_dice != 0.0f)
+    for (int64_t k = 0; k < a.classes; ++k)
+      c.dice_dot += expf(to_float(z[k]) - m - log_sum) * ((k == t ? -stats[L.dice_u(k)] : 0.0f) + stats[L.dice_v(k)]);
+  return c;
+}
+
 // Per valid pixel, with p = softmax(z), t its label, d_j = [j = t]:
 //   CE:    w_t (p_j - d_j) / sum_V w
 //   focal: [alpha gamma (1-p_t)^(gamma-1) p_t log p_t - alpha (1-p_t)^gamma] (d_j - p_j) / |V|
 //   Dice:  p_j (h_j - sum_k p_k h_k), h_k = dDice/dp_k
+// each times its weight; grad = grad_scale * their sum (0 on ignored pixels).
 template <typename T>
 __global__ void loss_grad_kernel(SoftmaxLossArgs a, const T* logits, const void* labels, const float* stats,
-                                 const float* grad_scale, T* grad) {
+                                 const float* grad_scale, T* grad, float* grad_sums) {
   const StatsLayout L{a.classes};
   const float scale = grad_scale ? grad_scale[0] : 1.0f;
-  const float ce_den = stats[L.ce_den()], valid = stats[L.valid()];
+  float sums[kLossGradSums] = {};
   SEGRUN_GRID_LOOP(i, a.pixels) {
     const T* z = logits + i * a.classes;
     T* g = grad + i * a.classes;
@@ -120,30 +147,23 @@ __global__ void loss_grad_kernel(SoftmaxLossArgs a, const T* logits, const void*
     }
     float m, log_sum;
     softmax_row(z, a.classes, &m, &log_sum);
-    const float log_pt = to_float(z[t]) - m - log_sum, pt = expf(log_pt);
-    const float ce_coef =
-        (a.w_ce != 0.0f && ce_den > 0.0f) ? a.w_ce * (a.class_weights ? a.class_weights[t] : 1.0f) / ce_den : 0.0f;
-    float focal_coef = 0.0f;
-    if (a.w_focal != 0.0f && valid > 0.0f) {
-      const float q = 1.0f - pt;
-      const float slope = (q > 0.0f || a.focal_gamma >= 1.0f)
-                              ? a.focal_alpha * a.focal_gamma * powf(q, a.focal_gamma - 1.0f) * pt * log_pt
-                              : 0.0f;
-      focal_coef = a.w_focal * (slope - a.focal_alpha * powf(q, a.focal_gamma)) / valid;
-    }
-    float dice_dot = 0.0f;
-    if (a.w_dice != 0.0f)
-      for (int64_t k = 0; k < a.classes; ++k)
-        dice_dot += expf(to_float(z[k]) - m - log_sum) * ((k == t ? -stats[L.dice_u(k)] : 0.0f) + stats[L.dice_v(k)]);
+    const PixelCoefficients c = pixel_coefficients(a, stats, z, t, m, log_sum);
     for (int64_t j = 0; j < a.classes; ++j) {
       const float pj = expf(to_float(z[j]) - m - log_sum), dj = j == t ? 1.0f : 0.0f;
-      float gj = ce_coef * (pj - dj) + focal_coef * (dj - pj);
-      if (a.w_dice != 0.0f) {
-        const float hj = (j == t ? -stats[L.dice_u(j)] : 0.0f) + stats[L.dice_v(j)];
-        gj += a.w_dice * pj * (hj - dice_dot);
-      }
-      g[j] = from_float<T>(scale * gj);
+      const float hj = (j == t ? -stats[L.dice_u(j)] : 0.0f) + stats[L.dice_v(j)];
+      const float ce = c.ce * (pj - dj), focal = c.focal * (dj - pj);
+      const float dice = a.w_dice != 0.0f ? a.w_dice * pj * (hj - c.dice_dot) : 0.0f;
+      const float total = ce + dice + focal;
+      g[j] = from_float<T>(scale * total);
+      const float terms[kLossGradSums] = {ce * ce,   dice * dice, focal * focal, total * total,
+                                          ce * dice, ce * focal,  dice * focal};
+      for (int k = 0; k < kLossGradSums; ++k) sums[k] += terms[k];
     }
+  }
+  if (!grad_sums) return;
+  for (int k = 0; k < kLossGradSums; ++k) {
+    const float block = block_sum(sums[k]);
+    if (threadIdx.x == 0) atomicAdd(&grad_sums[k], block);
   }
 }
 
@@ -168,12 +188,13 @@ void softmax_loss_forward(const SoftmaxLossArgs& a, const void* logits, const vo
 }
 
 void softmax_loss_backward(const SoftmaxLossArgs& a, const void* logits, const void* labels, const float* stats,
-                           const float* grad_scale, void* grad, cudaStream_t stream) {
+                           const float* grad_scale, void* grad, float* grad_sums, cudaStream_t stream) {
+  if (grad_sums) SEGRUN_CUDA_CHECK(cudaMemsetAsync(grad_sums, 0, kLossGradSums * sizeof(float), stream));
   if (a.pixels == 0 || a.classes == 0) return;
   dispatch_storage(a.logits_dt, "softmax loss backward", [&](auto tag) {
     using T = decltype(tag);
     loss_grad_kernel<T><<<blocks_for(a.pixels), kThreads, 0, stream>>>(a, static_cast<const T*>(logits), labels, stats,
-                                                                       grad_scale, static_cast<T*>(grad));
+                                                                       grad_scale, static_cast<T*>(grad), grad_sums);
   });
   SEGRUN_CUDA_CHECK_LAUNCH("loss_grad_kernel");
 }

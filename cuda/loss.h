@@ -32,8 +32,14 @@ inline int64_t softmax_loss_stats_floats(int64_t classes) {
 // Dice is only accumulated when w_dice != 0 (otherwise losses[1] reads 0).
 void softmax_loss_forward(const SoftmaxLossArgs& a, const void* logits, const void* labels, float* stats, float* losses,
                           cudaStream_t stream);
+// grad_sums (kLossGradSums floats): squared norms and pairwise dot products of the logit
+// gradients of the weighted terms and of their sum, before grad_scale:
+// {ce.ce, dice.dice, focal.focal, total.total, ce.dice, ce.focal, dice.focal}.
+constexpr int kLossGradSums = 7;
+
 // grad = grad_scale[0] * d(combined)/d(logits), in the logits' dtype; grad_scale may be null (1).
+// grad_sums may be null (not computed).
 void softmax_loss_backward(const SoftmaxLossArgs& a, const void* logits, const void* labels, const float* stats,
-                           const float* grad_scale, void* grad, cudaStream_t stream);
+                           const float* grad_scale, void* grad, float* grad_sums, cudaStream_t stream);
 
 }  // namespace segrun::cuda

@@ -82,8 +82,12 @@ double combined(const LossCase& lc, const std::vector<double>& l) {
   return lc.w_ce * l[0] + lc.w_dice * l[1] + lc.w_focal * l[2];
 }
 
-// Runs both fused passes; returns {losses[4], gradient} on the CPU.
-std::pair<std::vector<double>, std::vector<double>> run_fused(const LossCase& lc, const Data& d, float grad_scale) {
+struct FusedResult {
+  std::vector<double> losses, grad, grad_sums;
+};
+
+// Runs both fused passes and brings the results to the CPU.
+FusedResult run_fused(const LossCase& lc, const Data& d, float grad_scale) {
   const std::vector<float> z(d.logits.begin(), d.logits.end()), w(d.weights.begin(), d.weights.end());
   std::vector<uint8_t> labels(d.labels.begin(), d.labels.end());
   const Tensor logits = cast(Tensor::from_vector(z, {lc.pixels, lc.classes}).to(Device::cuda()), lc.logits_dt);
@@ -92,6 +96,7 @@ std::pair<std::vector<double>, std::vector<double>> run_fused(const LossCase& lc
   const Tensor scale = Tensor::from_vector(std::vector<float>{grad_scale}, {1}).to(Device::cuda());
   Tensor stats = Tensor::empty({cuda::softmax_loss_stats_floats(lc.classes)}, DType::F32, Device::cuda());
   Tensor losses = Tensor::empty({4}, DType::F32, Device::cuda());
+  Tensor grad_sums = Tensor::empty({cuda::kLossGradSums}, DType::F32, Device::cuda());
   Tensor grad = Tensor::empty(logits.shape(), lc.logits_dt, Device::cuda());
   cuda::SoftmaxLossArgs a;
   a.logits_dt = lc.logits_dt;
@@ -106,33 +111,57 @@ std::pair<std::vector<double>, std::vector<double>> run_fused(const LossCase& lc
   cuda::softmax_loss_forward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), losses.data<float>(),
                              stream);
   cuda::softmax_loss_backward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), scale.data<float>(),
-                              grad.raw_data(), stream);
-  return {losses.to_double_vector(), grad.to_double_vector()};
+                              grad.raw_data(), grad_sums.data<float>(), stream);
+  return {losses.to_double_vector(), grad.to_double_vector(), grad_sums.to_double_vector()};
 }
 
-// Fused loss values and gradient against the reference (central differences, step 1e-5).
-void check_loss_case(const LossCase& lc, double tolerance) {
-  const Data d = make_data(lc);
-  const float grad_scale = 3.0f;
-  const auto [losses, grad] = run_fused(lc, d, grad_scale);
-  const std::vector<double> ref = reference_losses(lc, d, d.logits);
-  for (int k = 0; k < 3; ++k) CHECK(std::fabs(losses[k] - ref[k]) <= tolerance * std::max(1.0, std::fabs(ref[k])));
-  CHECK(std::fabs(losses[3] - combined(lc, ref)) <= tolerance * std::max(1.0, std::fabs(combined(lc, ref))));
-  double diff = 0, largest = 1e-12;
+// Central differences (step 1e-5) of each weighted term: {ce, dice, focal} gradients.
+std::vector<std::vector<double>> term_gradients(const LossCase& lc, const Data& d) {
+  const double weight[3] = {lc.w_ce, lc.w_dice, lc.w_focal};
+  std::vector<std::vector<double>> g(3, std::vector<double>(d.logits.size()));
   std::vector<double> z = d.logits;
   for (size_t i = 0; i < z.size(); ++i) {
     const double orig = z[i], h = 1e-5;
     z[i] = orig + h;
-    const double up = combined(lc, reference_losses(lc, d, z));
+    const std::vector<double> up = reference_losses(lc, d, z);
     z[i] = orig - h;
-    const double down = combined(lc, reference_losses(lc, d, z));
+    const std::vector<double> down = reference_losses(lc, d, z);
     z[i] = orig;
-    const double expected = grad_scale * (up - down) / (2 * h);
-    diff = std::max(diff, std::fabs(grad[i] - expected));
-    largest = std::max(largest, std::fabs(expected));
+    for (int k = 0; k < 3; ++k) g[k][i] = weight[k] * (up[k] - down[k]) / (2 * h);
+  }
+  return g;
+}
+
+double dot(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+// Fused loss values, gradient and gradient sums against the reference.
+void check_loss_case(const LossCase& lc, double tolerance) {
+  const Data d = make_data(lc);
+  const float grad_scale = 3.0f;
+  const FusedResult r = run_fused(lc, d, grad_scale);
+  const std::vector<double> ref = reference_losses(lc, d, d.logits);
+  for (int k = 0; k < 3; ++k) CHECK(std::fabs(r.losses[k] - ref[k]) <= tolerance * std::max(1.0, std::fabs(ref[k])));
+  CHECK(std::fabs(r.losses[3] - combined(lc, ref)) <= tolerance * std::max(1.0, std::fabs(combined(lc, ref))));
+  const std::vector<std::vector<double>> g = term_gradients(lc, d);
+  std::vector<double> total(g[0].size());
+  double diff = 0, largest = 1e-12;
+  for (size_t i = 0; i < total.size(); ++i) {
+    total[i] = g[0][i] + g[1][i] + g[2][i];
+    diff = std::max(diff, std::fabs(r.grad[i] - grad_scale * total[i]));
+    largest = std::max(largest, std::fabs(grad_scale * total[i]));
   }
   INFO("gradient max relative error " << diff / largest);
   CHECK(diff / largest <= tolerance);
+  const std::vector<double> sums = {dot(g[0], g[0]), dot(g[1], g[1]), dot(g[2], g[2]), dot(total, total),
+                                    dot(g[0], g[1]), dot(g[0], g[2]), dot(g[1], g[2])};
+  for (int k = 0; k < cuda::kLossGradSums; ++k) {
+    INFO("gradient sum " << k << ": " << r.grad_sums[k] << " vs " << sums[k]);
+    CHECK(std::fabs(r.grad_sums[k] - sums[k]) <= 10 * tolerance * std::max(sums[3], 1e-12));
+  }
 }
 }  // namespace
 
@@ -159,9 +188,10 @@ TEST_CASE("fused softmax losses match REFERENCE.md section 2 and their finite di
   SUBCASE("every pixel ignored: losses and gradient are 0") {
     LossCase lc;
     lc.all_ignored = true;
-    const auto [losses, grad] = run_fused(lc, make_data(lc), 1.0f);
-    CHECK(losses == std::vector<double>{0, 0, 0, 0});
-    for (double g : grad) CHECK(g == 0.0);
+    const FusedResult r = run_fused(lc, make_data(lc), 1.0f);
+    CHECK(r.losses == std::vector<double>{0, 0, 0, 0});
+    for (double g : r.grad) CHECK(g == 0.0);
+    for (double g : r.grad_sums) CHECK(g == 0.0);
   }
 }
 
