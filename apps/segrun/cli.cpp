@@ -11,6 +11,11 @@ namespace segrun::app {
 namespace {
 constexpr CommandAdder kCommands[] = {
     add_version_command,
+    add_info_command,
+    add_forward_command,
+    add_synth_command,
+    add_evaluate_command,
+    add_bench_command,
 };
 }  // namespace
 

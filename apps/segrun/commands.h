@@ -5,5 +5,10 @@
 namespace segrun::app {
 
 void add_version_command(CLI::App& root);
+void add_info_command(CLI::App& root);
+void add_forward_command(CLI::App& root);
+void add_synth_command(CLI::App& root);
+void add_evaluate_command(CLI::App& root);
+void add_bench_command(CLI::App& root);
 
 }  // namespace segrun::app

@@ -1,0 +1,103 @@
+#include "data/loader.h"
+
+#include <algorithm>
+#include <numeric>
+#include <stdexcept>
+
+#include "data/augment.h"
+#include "engine/random.h"
+
+namespace segrun::data {
+
+namespace {
+// Stream index reserved for the shuffle, distinct from every sample index.
+constexpr uint64_t kShuffleStream = ~0ull;
+}  // namespace
+
+std::vector<size_t> epoch_order(size_t count, uint64_t seed, uint64_t epoch, bool shuffle) {
+  std::vector<size_t> order(count);
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (!shuffle) return order;
+  Generator gen(sample_stream_key(seed, epoch, kShuffleStream));
+  for (size_t i = count; i > 1; --i) std::swap(order[i - 1], order[gen.next_below(i)]);
+  return order;
+}
+
+Batch make_batch(const SplitCache& cache, const std::vector<size_t>& indices, uint64_t seed, uint64_t epoch,
+                 bool augment) {
+  const int64_t n = static_cast<int64_t>(indices.size()), h = cache.height(), w = cache.width();
+  Batch batch{Tensor::empty({n, h, w, 3}, DType::F32), Tensor::empty({n, h, w}, DType::U8), indices};
+  const size_t pixels = static_cast<size_t>(h * w);
+  for (int64_t b = 0; b < n; ++b) {
+    const size_t index = indices[b];
+    const AugmentParams params = draw_augment(seed, epoch, index);
+    prepare_sample(cache.image(index), cache.labels(index), static_cast<int>(w), static_cast<int>(h),
+                   augment ? &params : nullptr, batch.images.data<float>() + b * pixels * 3,
+                   batch.labels.data<uint8_t>() + b * pixels);
+  }
+  return batch;
+}
+
+BatchLoader::BatchLoader(const SplitCache& cache, const LoaderOptions& options, uint64_t epoch)
+    : cache_(cache), options_(options), epoch_(epoch) {
+  if (options.batch_size <= 0 || options.threads <= 0 || options.queue_depth <= 0) {
+    throw std::invalid_argument("loader: batch_size, threads and queue_depth must be positive");
+  }
+  const std::vector<size_t> order = epoch_order(cache.count(), options.seed, epoch, options.shuffle);
+  const size_t size = static_cast<size_t>(options.batch_size);
+  for (size_t begin = 0; begin < order.size(); begin += size) {
+    const size_t end = std::min(order.size(), begin + size);
+    if (end - begin < size && options.drop_last) break;
+    batches_.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                          order.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  for (int t = 0; t < options.threads; ++t) workers_.emplace_back(&BatchLoader::work, this);
+}
+
+BatchLoader::~BatchLoader() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  space_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+void BatchLoader::work() {
+  const size_t depth = static_cast<size_t>(options_.queue_depth);
+  for (;;) {
+    size_t claimed;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      space_.wait(lock, [&] { return stopping_ || next_to_claim_ < next_to_yield_ + depth; });
+      if (stopping_ || next_to_claim_ >= batches_.size()) return;
+      claimed = next_to_claim_++;
+    }
+    try {
+      Batch batch = make_batch(cache_, batches_[claimed], options_.seed, epoch_, options_.augment);
+      if (options_.image_dtype != DType::F32) batch.images = batch.images.to(options_.image_dtype);
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.emplace(claimed, std::move(batch));
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    ready_.notify_all();
+  }
+}
+
+bool BatchLoader::next(Batch& out) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (next_to_yield_ >= batches_.size()) return false;
+  ready_.wait(lock, [&] { return error_ || done_.count(next_to_yield_) > 0; });
+  if (error_) std::rethrow_exception(error_);
+  auto it = done_.find(next_to_yield_);
+  out = std::move(it->second);
+  done_.erase(it);
+  ++next_to_yield_;
+  lock.unlock();
+  space_.notify_all();
+  return true;
+}
+
+}  // namespace segrun::data

@@ -1,0 +1,83 @@
+// segrun info: the two exact parameter counts and PyTorch-layout tensor listings, as JSON.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "apps/segrun/cli.h"
+
+namespace {
+// Runs segrun with stdout captured into a file; returns what it printed.
+std::string run_captured(std::vector<std::string> args, int& status) {
+  const std::string path = "/tmp/segrun_info_test_" + std::to_string(::getpid()) + ".out";
+  std::fflush(stdout);
+  const int saved = ::dup(fileno(stdout));
+  REQUIRE(std::freopen(path.c_str(), "w", stdout) != nullptr);
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  status = segrun::app::run_cli(static_cast<int>(argv.size()), argv.data());
+  std::fflush(stdout);
+  ::dup2(saved, fileno(stdout));
+  ::close(saved);
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(path.c_str());
+  return text.str();
+}
+
+nlohmann::json info_json(const std::string& model) {
+  int status = -1;
+  const std::string out = run_captured({"segrun", "info", "--model", model, "--classes", "19", "--json"}, status);
+  CHECK(status == 0);
+  return nlohmann::json::parse(out);
+}
+
+const nlohmann::json* find_tensor(const nlohmann::json& info, const std::string& name) {
+  for (const nlohmann::json& t : info["tensors"])
+    if (t["name"] == name) return &t;
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("segrun info --json: Attention U-Net") {
+  const nlohmann::json info = info_json("attention_unet");
+  CHECK(info["params"] == 31390335);
+  const nlohmann::json* conv = find_tensor(info, "encoder1.conv1.weight");
+  REQUIRE(conv);
+  CHECK((*conv)["shape"] == std::vector<int>{64, 3, 3, 3});
+  const nlohmann::json* up = find_tensor(info, "up4.weight");
+  REQUIRE(up);
+  CHECK((*up)["shape"] == std::vector<int>{1024, 512, 2, 2});  // IOHW
+  int64_t total = 0;
+  for (const nlohmann::json& t : info["tensors"]) {
+    if (t["kind"] != "parameter") continue;
+    int64_t n = 1;
+    for (int64_t d : t["shape"]) n *= d;
+    total += n;
+  }
+  CHECK(total == 31390335);
+}
+
+TEST_CASE("segrun info --json: DeepLabV3+") {
+  const nlohmann::json info = info_json("deeplabv3plus");
+  CHECK(info["params"] == 22442083);
+  const nlohmann::json* counter = find_tensor(info, "encoder.layer2.0.downsample.1.num_batches_tracked");
+  REQUIRE(counter);
+  CHECK((*counter)["dtype"] == "I64");
+  CHECK((*counter)["kind"] == "buffer");
+  const nlohmann::json* head = find_tensor(info, "head.weight");
+  REQUIRE(head);
+  CHECK((*head)["shape"] == std::vector<int>{19, 256, 1, 1});
+}
+
+TEST_CASE("segrun info rejects an unknown model with exit status 2") {
+  int status = -1;
+  run_captured({"segrun", "info", "--model", "unet", "--classes", "19"}, status);
+  CHECK(status == 2);
+}

@@ -1,0 +1,71 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+#include "eval/paired_stats.h"
+
+using namespace segrun::eval;
+
+TEST_CASE("distributions: normal and Student t CDFs against tabulated values") {
+  CHECK(normal_cdf(0.0) == doctest::Approx(0.5));
+  CHECK(normal_cdf(1.959964) == doctest::Approx(0.975).epsilon(1e-6));
+  CHECK(normal_cdf(-1.0) == doctest::Approx(0.158655254).epsilon(1e-8));
+  CHECK(normal_cdf(2.575829) == doctest::Approx(0.995).epsilon(1e-6));
+  // Critical values of t tables: P(T <= t_q) = q.
+  CHECK(student_t_cdf(12.7062, 1) == doctest::Approx(0.975).epsilon(1e-5));
+  CHECK(student_t_cdf(2.015048, 5) == doctest::Approx(0.95).epsilon(1e-6));
+  CHECK(student_t_cdf(2.228139, 10) == doctest::Approx(0.975).epsilon(1e-6));
+  CHECK(student_t_cdf(2.749996, 30) == doctest::Approx(0.995).epsilon(1e-6));
+  CHECK(student_t_cdf(-2.228139, 10) == doctest::Approx(0.025).epsilon(1e-6));
+  // Closed forms: df = 1 is Cauchy, CDF(1) = 3/4; df = 2: 1/2 + t / (2 sqrt(2 + t^2)).
+  CHECK(student_t_cdf(1.0, 1) == doctest::Approx(0.75));
+  CHECK(student_t_cdf(2.0, 2) == doctest::Approx(0.5 + 2.0 / (2.0 * std::sqrt(6.0))));
+  // I_0.4(2, 3) = sum_{j=2..4} C(4,j) 0.4^j 0.6^(4-j) = 0.3456 + 0.1536 + 0.0256.
+  CHECK(incomplete_beta(2, 3, 0.4) == doctest::Approx(0.5248));
+}
+
+TEST_CASE("paired t-test on a hand example") {
+  // d = 1 1 3 1 3: mean 1.8, variance 4.8 / 4 = 1.2, t = 1.8 / sqrt(1.2 / 5) = 3.674235, df 4,
+  // two-sided p = 0.0213116 (scipy.stats.ttest_rel gives the same).
+  const std::vector<double> a = {5, 7, 9, 6, 8}, b = {4, 6, 6, 5, 5};
+  const TestResult r = paired_t_test(a, b);
+  CHECK(r.statistic == doctest::Approx(3.674235).epsilon(1e-6));
+  CHECK(r.p_value == doctest::Approx(0.0213116).epsilon(1e-5));
+  CHECK(paired_t_test(b, a).p_value == doctest::Approx(r.p_value));
+  CHECK_THROWS_WITH_AS(paired_t_test({1, 2}, {1}),
+                       "paired t-test: need two equally long samples of at least 2 values, got 2 and 1",
+                       std::invalid_argument);
+}
+
+TEST_CASE("Wilcoxon signed-rank: zeros dropped, tied ranks averaged, tie-corrected variance") {
+  // d = 1 -2 3 4 -5 6 0 2: the zero is dropped (n = 7); |d| ranks 1, 2.5, 2.5, 4, 5, 6, 7.
+  // R+ = 1 + 2.5 + 4 + 5 + 7 = 19.5, R- = 2.5 + 6 = 8.5, T = 8.5. Mean 7*8/4 = 14;
+  // variance (7*8*15 - 2*(4-1)/2) / 24 = 837/24; z = -5.5 / 5.905506 = -0.931334; p = 0.351681.
+  const std::vector<double> a = {1, -2, 3, 4, -5, 6, 0, 2}, b(8, 0.0);
+  const TestResult r = wilcoxon_signed_rank(a, b);
+  CHECK(r.n == 7);
+  CHECK(r.statistic == 8.5);
+  CHECK(r.z == doctest::Approx(-0.931334).epsilon(1e-6));
+  CHECK(r.p_value == doctest::Approx(0.3516807).epsilon(1e-6));
+  // All differences zero: nothing to test.
+  CHECK(wilcoxon_signed_rank(b, b).p_value == 1.0);
+}
+
+TEST_CASE("bootstrap CI of the mean difference is seeded and brackets the mean") {
+  const std::vector<double> a = {5, 7, 9, 6, 8}, b = {4, 6, 6, 5, 5};
+  const ConfidenceInterval ci = bootstrap_mean_difference(a, b, 42);
+  const ConfidenceInterval again = bootstrap_mean_difference(a, b, 42);
+  CHECK(ci.mean == doctest::Approx(1.8));
+  CHECK(ci.low == again.low);
+  CHECK(ci.high == again.high);
+  // Resample means lie on the grid k/5; about mean -+ 1.96 * 0.438.
+  CHECK(ci.low >= 1.0);
+  CHECK(ci.low <= 1.4);
+  CHECK(ci.high >= 2.2);
+  CHECK(ci.high <= 2.6);
+  const ConfidenceInterval flat = bootstrap_mean_difference({2, 3, 4}, {1, 2, 3}, 7);
+  CHECK(flat.low == 1.0);
+  CHECK(flat.high == 1.0);
+}
