@@ -13,6 +13,7 @@ constexpr CommandAdder kCommands[] = {
     add_version_command,
     add_info_command,
     add_forward_command,
+    add_loss_command,
     add_synth_command,
     add_evaluate_command,
     add_bench_command,

@@ -7,6 +7,7 @@ namespace segrun::app {
 void add_version_command(CLI::App& root);
 void add_info_command(CLI::App& root);
 void add_forward_command(CLI::App& root);
+void add_loss_command(CLI::App& root);
 void add_synth_command(CLI::App& root);
 void add_evaluate_command(CLI::App& root);
 void add_bench_command(CLI::App& root);
