@@ -52,7 +52,8 @@ void update_running(Tensor& running, const std::vector<double>& stat, double mom
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
                     bool training, double momentum, double eps) {
   check_inputs(x, weight, bias, running_mean, running_var, training);
-  SEGRUN_ON_CUDA(x, return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps)) {
+  SEGRUN_ON_CUDA(x,
+                 return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps)) {
     require_cpu(kOp, x);
   }
   const int64_t channels = x.size(-1), rows = x.numel() / channels;
