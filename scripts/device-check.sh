@@ -43,8 +43,14 @@ fi
 if [ $built -eq 1 ]; then
   step test_cuda 120 "$BUILD/tests/test_cuda"
   grep -E '^(parity .*: |CUDA suite)' "$OUT/test_cuda.log" >"$OUT/parity-summary.txt" 2>/dev/null
+  # On the GPU machine a skipped suite is a failure: the GPU was not visible.
+  if grep -q 'CUDA suite SKIPPED' "$OUT/test_cuda.log"; then
+    printf 'test_cuda_on_gpu\tFAIL(skipped)\t0\tno GPU visible to the suite\n' >>"$SUMMARY"
+  fi
   SEGRUN="$BUILD/segrun"
-  if "$SEGRUN" bench conv --help >/dev/null 2>&1; then
+  # Sub-commands of `segrun bench`, from its help (an unknown one would only print that help).
+  bench_commands="$("$SEGRUN" bench --help 2>/dev/null | sed -n '/^Subcommands:/,$p')"
+  if grep -qw conv <<<"$bench_commands"; then
     # A U-Net level-1 3x3 conv (64->64 at 512x256, batch 4) and a DeepLab ASPP depthwise conv.
     step bench_conv_f32 60 "$SEGRUN" bench conv --device cuda --dtype f32 --cin 64 --cout 64 --k 3 \
       --size 512x256 --batch 4 --backward
@@ -55,7 +61,7 @@ if [ $built -eq 1 ]; then
   else
     skip bench_conv "this segrun has no 'bench conv'"
   fi
-  if "$SEGRUN" bench train --help >/dev/null 2>&1; then
+  if grep -qw train <<<"$bench_commands"; then
     for model in attention_unet deeplabv3plus; do
       step "bench_train_$model" 90 "$SEGRUN" bench train --device cuda --model "$model"
     done
