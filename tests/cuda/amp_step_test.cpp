@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "engine/ops.h"
 #include "losses/losses.h"
 #include "models/factory.h"
 #include "nn/autocast.h"
