@@ -120,6 +120,7 @@ def run_loss_case(segrun, workdir, logits, target, class_weight, dtype, config, 
 
 
 def check_losses(segrun, workdir, table):
+    worst_by_term = {}
     for label, logits, target, class_weight, dtype in loss_cases():
         z = torch.from_numpy(logits.astype(np.float64))
         t = torch.from_numpy(target)
@@ -136,9 +137,13 @@ def check_losses(segrun, workdir, table):
             errors = {key: _scalar_error(float(theirs[key]), ours[key]) for key in ("ce", "dice", "focal", "loss")}
             errors["grad"] = _grad_error(theirs["grad"], ours["grad"].numpy())
             worst = max(errors, key=errors.get)
+            for key, error in errors.items():
+                worst_by_term[key] = max(worst_by_term.get(key, 0.0), error)
             check = "loss %s %s%s" % (label, config, " dice=mask" if absent == "mask" else "")
             table.add(check, "max rel err (%s)" % worst, errors[worst], LOSS_TOLERANCE,
                       errors[worst] <= LOSS_TOLERANCE)
+    print("  worst relative error over all loss checks: " +
+          ", ".join("%s %.3g" % (key, error) for key, error in worst_by_term.items()))
 
 
 def _scalar_error(actual, expected):

@@ -9,6 +9,11 @@ IGNORE = 255
 DICE_EPS = 1e-6
 
 
+def _zero(logits):
+    """A 0 (never -0) that keeps the graph, so its gradient is a zero tensor."""
+    return logits.sum() * 0.0 + 0.0
+
+
 def _valid(target):
     return target != IGNORE
 
@@ -16,7 +21,7 @@ def _valid(target):
 def cross_entropy(logits, target, class_weight=None):
     """F.cross_entropy(weight, ignore_index=255); 0 (with zero gradient) when no pixel is valid."""
     if not bool(_valid(target).any()):
-        return logits.sum() * 0.0
+        return _zero(logits)
     return F.cross_entropy(logits.permute(0, 3, 1, 2), target.long(), weight=class_weight,
                            ignore_index=IGNORE)
 
@@ -43,7 +48,7 @@ def dice(logits, target, absent="include"):
     if absent == "mask":
         present = onehot.sum(dim=dims) > 0
         if not bool(present.any()):
-            return logits.sum() * 0.0
+            return _zero(logits)
         return per_class[present].mean()
     return per_class.mean()
 
@@ -52,7 +57,7 @@ def focal(logits, target, alpha=1.0, gamma=2.0):
     """Softmax focal loss: mean over valid pixels of -alpha (1 - p_t)^gamma log p_t."""
     valid = _valid(target)
     if not bool(valid.any()):
-        return logits.sum() * 0.0
+        return _zero(logits)
     log_probs = torch.log_softmax(logits, dim=-1)[valid]
     log_pt = log_probs.gather(1, target[valid].long().unsqueeze(1)).squeeze(1)
     pt = log_pt.exp()
@@ -73,7 +78,7 @@ CONFIGS = {
 def combined(logits, target, weights, class_weight=None, dice_absent="include"):
     """w_ce CE + w_dice Dice + w_focal Focal; a zero weight skips its term."""
     w_ce, w_dice, w_focal = weights
-    total = logits.sum() * 0.0
+    total = _zero(logits)
     if w_ce:
         total = total + w_ce * cross_entropy(logits, target, class_weight)
     if w_dice:
