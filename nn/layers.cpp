@@ -61,7 +61,7 @@ BatchNorm2d::BatchNorm2d(int64_t channels, double eps, double momentum)
       bias_(Tensor::zeros({channels})),
       running_mean_(Tensor::zeros({channels})),
       running_var_(Tensor::full({channels}, 1.0)),
-      num_batches_tracked_(Tensor::zeros({1}, DType::I32)),
+      num_batches_tracked_(Tensor::zeros({}, DType::I32)),  // 0-dim, as in PyTorch state dicts
       eps_(eps),
       momentum_(momentum) {
   register_parameter("weight", &weight_);
