@@ -2,9 +2,15 @@
 
 #include <omp.h>
 
+#ifdef SEGRUN_WITH_CUDA
+#include "cuda/context.h"
+#endif
+
 namespace segrun {
 
-#ifndef SEGRUN_WITH_CUDA
+#ifdef SEGRUN_WITH_CUDA
+CudaInfo cuda_info() { return cuda::query_info(); }
+#else
 CudaInfo cuda_info() { return {}; }
 #endif
 

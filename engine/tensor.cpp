@@ -1,6 +1,9 @@
 #include "engine/tensor.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
+#include <mutex>
 #include <cstring>
 #include <new>
 #include <sstream>
@@ -9,6 +12,9 @@
 #include "engine/error.h"
 #include "engine/half.h"
 #include "engine/ops/elementwise.h"
+#ifdef SEGRUN_WITH_CUDA
+#include "cuda/context.h"
+#endif
 
 namespace segrun {
 
@@ -67,11 +73,31 @@ void set_cuda_allocator(DeviceAllocator alloc) {
   g_cuda_allocator_set = true;
 }
 
-const DeviceAllocator* cuda_allocator() { return g_cuda_allocator_set ? &g_cuda_allocator_storage : nullptr; }
+const DeviceAllocator* cuda_allocator() {
+#ifdef SEGRUN_WITH_CUDA
+  // CUDA builds install the backend's allocator on first use unless one was set explicitly.
+  static const bool installed = g_cuda_allocator_set || (set_cuda_allocator(cuda::make_device_allocator()), true);
+  (void)installed;
+#endif
+  return g_cuda_allocator_set ? &g_cuda_allocator_storage : nullptr;
+}
+
+namespace {
+// glibc returns large freed blocks to the kernel at once, so every new activation of a training
+// step page-faults afresh (tens of ms per 8 MiB here). Keeping them in the heap makes reuse free.
+void keep_freed_memory_in_heap() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  });
+}
+}  // namespace
 
 Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
   const size_t n = bytes ? bytes : 1;
   if (device.is_cpu()) {
+    keep_freed_memory_in_heap();
     data_ = std::aligned_alloc(kCpuAlignment, (n + kCpuAlignment - 1) / kCpuAlignment * kCpuAlignment);
     if (!data_) throw std::bad_alloc();
   } else {

@@ -41,7 +41,8 @@ struct DeviceAllocator {
   std::function<void(void* dst, const void* src, size_t bytes)> copy_device;                // device->device
   std::function<void(void* dst, size_t bytes)> zero;
 };
-// Installed once by the CUDA backend (cuda/context.cpp); absent in CPU-only builds.
+// CUDA builds install the backend's allocator (cuda/context.cpp) on first use; absent in
+// CPU-only builds.
 void set_cuda_allocator(DeviceAllocator alloc);
 const DeviceAllocator* cuda_allocator();
 

@@ -8,6 +8,9 @@
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
 #include "losses/cpu_softmax_losses.h"
+#ifdef SEGRUN_WITH_CUDA
+#include "losses/cuda_softmax_losses.h"
+#endif
 
 namespace segrun::losses {
 
@@ -108,6 +111,16 @@ cpu::SoftmaxLossSums run_kernel(const Tensor& logits, const LossInputs& in, cons
   return cpu::softmax_losses<T>(pb, grad);
 }
 
+LossTerms terms_from(const cpu::SoftmaxLossSums& sums, const LossWeights& weights, const LossOptions& options) {
+  LossTerms terms;
+  terms.ce = weights.ce != 0 ? sums.ce : kNaN;
+  terms.dice = weights.dice != 0 ? sums.dice : kNaN;
+  terms.focal = weights.focal != 0 ? sums.focal : kNaN;
+  terms.valid_pixels = sums.valid_pixels;
+  if (options.grad_stats) terms.grad_stats = grad_stats_from(sums);
+  return terms;
+}
+
 // One softmax, the selected terms, and one autograd node `op` whose backward scales the
 // gradient computed here by the incoming scalar gradient.
 LossTerms softmax_losses(const char* op, const Tensor& logits, const Tensor& target, const LossWeights& weights,
@@ -116,6 +129,15 @@ LossTerms softmax_losses(const char* op, const Tensor& logits, const Tensor& tar
   SEGRUN_CHECK_ARG(std::isfinite(options.focal.alpha) && std::isfinite(options.focal.gamma) && options.focal.gamma >= 0,
                    op, ": focal alpha ", options.focal.alpha, " and gamma ", options.focal.gamma,
                    " must be finite with gamma >= 0");
+#ifdef SEGRUN_WITH_CUDA
+  if (logits.defined() && logits.is_cuda()) {
+    cpu::SoftmaxLossSums sums;
+    const Tensor total = cuda_path::softmax_losses(op, logits, target, weights, options, &sums);
+    LossTerms terms = terms_from(sums, weights, options);
+    terms.total = total;
+    return terms;
+  }
+#endif
   const LossInputs in = check_inputs(op, logits, target, options.class_weight);
   const bool need_grad = any_requires_grad({logits});
   Tensor grad = need_grad || options.grad_stats ? Tensor::empty(logits.shape(), logits.dtype()) : Tensor();
@@ -123,12 +145,7 @@ LossTerms softmax_losses(const char* op, const Tensor& logits, const Tensor& tar
     using T = decltype(tag);
     return run_kernel<T>(logits, in, weights, options, grad.defined() ? grad.data<T>() : nullptr);
   });
-  LossTerms terms;
-  terms.ce = weights.ce != 0 ? sums.ce : kNaN;
-  terms.dice = weights.dice != 0 ? sums.dice : kNaN;
-  terms.focal = weights.focal != 0 ? sums.focal : kNaN;
-  terms.valid_pixels = sums.valid_pixels;
-  if (options.grad_stats) terms.grad_stats = grad_stats_from(sums);
+  LossTerms terms = terms_from(sums, weights, options);
   const Tensor saved = need_grad ? grad.detach() : Tensor();
   terms.total = record(op, Tensor::full({1}, sums.total, logits.dtype()), {logits}, [saved](const Tensor& g) {
     // The node runs once and then drops `saved`, so it can be scaled in place and handed on.

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "engine/error.h"
+#include "nn/autocast.h"
 
 namespace segrun::nn {
 
@@ -31,7 +32,9 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, const Conv2dOptions& o
 }
 
 Tensor Conv2d::forward(const Tensor& x) const {
-  return conv2d(x, weight_, bias_, args_);
+  return autocast_conv(x, weight_, bias_, [this](const Tensor& xi, const Tensor& w, const Tensor& b) {
+    return conv2d(xi, w, b, args_);
+  });
 }
 
 ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, int kernel, int stride, Generator& gen,
@@ -48,7 +51,9 @@ ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, int 
 }
 
 Tensor ConvTranspose2d::forward(const Tensor& x) const {
-  return conv_transpose2d(x, weight_, bias_, args_);
+  return autocast_conv(x, weight_, bias_, [this](const Tensor& xi, const Tensor& w, const Tensor& b) {
+    return conv_transpose2d(xi, w, b, args_);
+  });
 }
 
 BatchNorm2d::BatchNorm2d(int64_t channels, double eps, double momentum)
@@ -56,7 +61,7 @@ BatchNorm2d::BatchNorm2d(int64_t channels, double eps, double momentum)
       bias_(Tensor::zeros({channels})),
       running_mean_(Tensor::zeros({channels})),
       running_var_(Tensor::full({channels}, 1.0)),
-      num_batches_tracked_(Tensor::zeros({1}, DType::I32)),
+      num_batches_tracked_(Tensor::zeros({}, DType::I32)),  // 0-dim, as in PyTorch state dicts
       eps_(eps),
       momentum_(momentum) {
   register_parameter("weight", &weight_);

@@ -42,14 +42,18 @@ bool ignored(const std::string& name, const LoadOptions& options) {
 
 void load_entry(const StateEntry& e, const Tensor& file_tensor, const std::string& source, const std::string& key) {
   Tensor& dst = *e.tensor;
-  if (file_tensor.shape() != file_shape(e))
+  // Like PyTorch, a scalar buffer also loads from a one-element 1-d tensor (older segrun files).
+  const bool legacy_scalar = dst.dim() == 0 && file_tensor.shape() == Shape{1};
+  if (file_tensor.shape() != file_shape(e) && !legacy_scalar)
     throw std::runtime_error(cat_str("state dict: ", source, ": tensor '", key, "' has shape ",
                                      shape_str(file_tensor.shape()), ", the model expects ", shape_str(file_shape(e))));
   const bool both_float = is_floating(file_tensor.dtype()) && is_floating(dst.dtype());
   if (!both_float && file_tensor.dtype() != dst.dtype())
     throw std::runtime_error(cat_str("state dict: ", source, ": tensor '", key, "' is ",
                                      dtype_name(file_tensor.dtype()), ", the model holds ", dtype_name(dst.dtype())));
-  Tensor t = e.layout == FileLayout::KernelChannelsLast ? kernel_from_file_layout(file_tensor) : file_tensor;
+  Tensor t = e.layout == FileLayout::KernelChannelsLast ? kernel_from_file_layout(file_tensor)
+             : legacy_scalar                            ? file_tensor.reshape({})
+                                                        : file_tensor;
   dst.copy_from(t.contiguous_copy_on(Device::cpu(), dst.dtype()));
 }
 }  // namespace

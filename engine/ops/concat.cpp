@@ -6,6 +6,9 @@
 #include "engine/cpu/concat.h"
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
+#ifdef SEGRUN_WITH_CUDA
+#include "engine/ops/cuda/resize.h"
+#endif
 
 namespace segrun {
 
@@ -34,17 +37,19 @@ Shape concat_shape(const std::vector<Tensor>& xs) {
 
 Tensor concat_channels(const std::vector<Tensor>& xs) {
   const Shape out_shape = concat_shape(xs);
-  require_cpu("concat", xs[0]);
   const int64_t rows = shape_numel(out_shape) / std::max<int64_t>(out_shape.back(), 1);
   std::vector<int64_t> widths;
   for (const Tensor& x : xs) widths.push_back(x.shape().back());
   Tensor out = Tensor::empty(out_shape, xs[0].dtype(), xs[0].device());
-  dispatch_float(xs[0].dtype(), "concat", [&](auto tag) {
-    using T = decltype(tag);
-    std::vector<const T*> parts;
-    for (const Tensor& x : xs) parts.push_back(x.data<T>());
-    cpu::concat_last<T>(parts, widths, rows, out.data<T>());
-  });
+  SEGRUN_ON_CUDA(xs[0], cuda_ops::concat_forward(xs, out)) {
+    require_cpu("concat", xs[0]);
+    dispatch_float(xs[0].dtype(), "concat", [&](auto tag) {
+      using T = decltype(tag);
+      std::vector<const T*> parts;
+      for (const Tensor& x : xs) parts.push_back(x.data<T>());
+      cpu::concat_last<T>(parts, widths, rows, out.data<T>());
+    });
+  }
   if (!any_requires_grad(xs)) return out;
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) shapes.push_back(x.shape());
@@ -53,12 +58,14 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
     std::vector<Tensor> grads(shapes.size());
     for (size_t k = 0; k < shapes.size(); ++k)
       if (need[k]) grads[k] = Tensor::empty(shapes[k], g.dtype(), g.device());
-    dispatch_float(g.dtype(), "concat", [&](auto tag) {
-      using T = decltype(tag);
-      std::vector<T*> parts;
-      for (const Tensor& gk : grads) parts.push_back(gk.defined() ? gk.data<T>() : nullptr);
-      cpu::split_last<T>(g.data<T>(), rows, widths, parts);
-    });
+    SEGRUN_ON_CUDA(g, cuda_ops::concat_backward(g, widths, grads)) {
+      dispatch_float(g.dtype(), "concat", [&](auto tag) {
+        using T = decltype(tag);
+        std::vector<T*> parts;
+        for (const Tensor& gk : grads) parts.push_back(gk.defined() ? gk.data<T>() : nullptr);
+        cpu::split_last<T>(g.data<T>(), rows, widths, parts);
+      });
+    }
     return grads;
   });
 }

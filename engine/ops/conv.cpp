@@ -4,6 +4,9 @@
 #include "engine/cpu/conv.h"
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
+#ifdef SEGRUN_WITH_CUDA
+#include "engine/ops/cuda/conv.h"
+#endif
 
 namespace segrun {
 
@@ -20,7 +23,6 @@ void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tens
                    " must be a non-empty 4-D tensor (input ", shape_str(x.shape()), ")");
   check_same_device_dtype(x, w, op);
   if (b.defined()) check_same_device_dtype(x, b, op);
-  require_cpu(op, x);
 }
 
 void check_bias(const char* op, const Tensor& b, const Tensor& w, int64_t out_c) {
@@ -91,38 +93,50 @@ Shape output_shape(const ConvGeometry& g) {
 
 Tensor conv_forward(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor y = Tensor::empty(output_shape(g), x.dtype(), x.device());
-  dispatch_float(x.dtype(), "conv2d", [&](auto tag) {
-    using T = decltype(tag);
-    cpu::conv2d_forward<T>(g, x.data<T>(), w.data<T>(), b.defined() ? b.data<T>() : nullptr, y.data<T>());
-  });
+  SEGRUN_ON_CUDA(x, cuda_ops::conv_forward(g, x, w, b, y)) {
+    require_cpu("conv2d", x);
+    dispatch_float(x.dtype(), "conv2d", [&](auto tag) {
+      using T = decltype(tag);
+      cpu::conv2d_forward<T>(g, x.data<T>(), w.data<T>(), b.defined() ? b.data<T>() : nullptr, y.data<T>());
+    });
+  }
   return y;
 }
 
 Tensor conv_data_grad(const ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& b) {
   Tensor gx = Tensor::empty(input_shape(g), gy.dtype(), gy.device());
-  dispatch_float(gy.dtype(), "conv2d backward", [&](auto tag) {
-    using T = decltype(tag);
-    cpu::conv2d_backward_data<T>(g, gy.data<T>(), w.data<T>(), gx.data<T>());
-    if (b.defined()) cpu::add_bias<T>(gx.data<T>(), b.data<T>(), g.batch * g.in_h * g.in_w, g.in_c);
-  });
+  SEGRUN_ON_CUDA(gy, cuda_ops::conv_data_grad(g, gy, w, b, gx)) {
+    require_cpu("conv2d", gy);
+    dispatch_float(gy.dtype(), "conv2d backward", [&](auto tag) {
+      using T = decltype(tag);
+      cpu::conv2d_backward_data<T>(g, gy.data<T>(), w.data<T>(), gx.data<T>());
+      if (b.defined()) cpu::add_bias<T>(gx.data<T>(), b.data<T>(), g.batch * g.in_h * g.in_w, g.in_c);
+    });
+  }
   return gx;
 }
 
 Tensor conv_filter_grad(const ConvGeometry& g, const Tensor& x, const Tensor& gy, const Shape& w_shape) {
   Tensor gw = Tensor::empty(w_shape, gy.dtype(), gy.device());
-  dispatch_float(gy.dtype(), "conv2d backward", [&](auto tag) {
-    using T = decltype(tag);
-    cpu::conv2d_backward_filter<T>(g, x.data<T>(), gy.data<T>(), gw.data<T>());
-  });
+  SEGRUN_ON_CUDA(gy, cuda_ops::conv_filter_grad(g, x, gy, gw)) {
+    require_cpu("conv2d", gy);
+    dispatch_float(gy.dtype(), "conv2d backward", [&](auto tag) {
+      using T = decltype(tag);
+      cpu::conv2d_backward_filter<T>(g, x.data<T>(), gy.data<T>(), gw.data<T>());
+    });
+  }
   return gw;
 }
 
 Tensor bias_grad(const Tensor& gy, int64_t channels) {
   Tensor gb = Tensor::empty({channels}, gy.dtype(), gy.device());
-  dispatch_float(gy.dtype(), "conv bias backward", [&](auto tag) {
-    using T = decltype(tag);
-    cpu::bias_backward<T>(gy.data<T>(), gy.numel() / channels, channels, gb.data<T>());
-  });
+  SEGRUN_ON_CUDA(gy, cuda_ops::bias_grad(gy, channels, gb)) {
+    require_cpu("conv2d", gy);
+    dispatch_float(gy.dtype(), "conv bias backward", [&](auto tag) {
+      using T = decltype(tag);
+      cpu::bias_backward<T>(gy.data<T>(), gy.numel() / channels, channels, gb.data<T>());
+    });
+  }
   return gb;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Until an op has a CUDA kernel, its front-end calls require_cpu, which names the op.
+// Device dispatch for op front-ends. require_cpu names the op when a tensor is on a device
+// the op has no kernel for.
 #include "engine/error.h"
 #include "engine/tensor.h"
 
@@ -10,3 +11,14 @@ inline void require_cpu(const char* op, const Tensor& t) {
 }
 
 }  // namespace segrun
+
+// `SEGRUN_ON_CUDA(t, cuda_path) { cpu_path }`: runs cuda_path when t is on the GPU and the
+// block otherwise. CPU-only builds (where no tensor can be on the GPU) keep only the block.
+#ifdef SEGRUN_WITH_CUDA
+#define SEGRUN_ON_CUDA(t, ...) \
+  if ((t).is_cuda()) {         \
+    __VA_ARGS__;               \
+  } else
+#else
+#define SEGRUN_ON_CUDA(t, ...)
+#endif

@@ -1,9 +1,14 @@
 #include "engine/ops/elementwise.h"
 
+#include <string>
+
 #include "engine/autograd.h"
 #include "engine/cpu/elementwise.h"
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
+#ifdef SEGRUN_WITH_CUDA
+#include "engine/ops/cuda/elementwise.h"
+#endif
 
 namespace segrun {
 
@@ -32,25 +37,30 @@ Tensor binary_forward(cpu::BinaryOp op, const Tensor& a, const Tensor& b, const 
   check_defined(b, name, "second operand");
   check_same_device_dtype(a, b, name);
   const Shape so = broadcast_shape(a.shape(), b.shape(), name);
-  require_cpu(name, a);
+  const Shape sa = right_align(a.shape(), so.size()), sb = right_align(b.shape(), so.size());
   Tensor out = Tensor::empty(so, a.dtype(), a.device());
-  dispatch_float(a.dtype(), name, [&](auto tag) {
-    using T = decltype(tag);
-    cpu::binary<T>(op, a.data<T>(), right_align(a.shape(), so.size()), b.data<T>(), right_align(b.shape(), so.size()),
-                   out.data<T>(), so);
-  });
+  SEGRUN_ON_CUDA(a, cuda_ops::binary(op, a, sa, b, sb, out)) {
+    require_cpu(name, a);
+    dispatch_float(a.dtype(), name, [&](auto tag) {
+      using T = decltype(tag);
+      cpu::binary<T>(op, a.data<T>(), sa, b.data<T>(), sb, out.data<T>(), so);
+    });
+  }
   return out;
 }
 }  // namespace
 
 Tensor sum_to(const Tensor& g, const Shape& shape) {
   if (g.shape() == shape) return g;
-  require_cpu("sum_to", g);
   Tensor out = Tensor::empty(shape, g.dtype(), g.device());
-  dispatch_float(g.dtype(), "sum_to", [&](auto tag) {
-    using T = decltype(tag);
-    cpu::sum_to<T>(g.data<T>(), g.shape(), out.data<T>(), right_align(shape, g.shape().size()));
-  });
+  const Shape aligned = right_align(shape, g.shape().size());
+  SEGRUN_ON_CUDA(g, cuda_ops::sum_to(g, aligned, out)) {
+    require_cpu("sum_to", g);
+    dispatch_float(g.dtype(), "sum_to", [&](auto tag) {
+      using T = decltype(tag);
+      cpu::sum_to<T>(g.data<T>(), g.shape(), out.data<T>(), aligned);
+    });
+  }
   return out;
 }
 
@@ -81,12 +91,15 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 
 Tensor scale(const Tensor& a, double s) {
   check_defined(a, "scale", "input");
-  require_cpu("scale", a);
   Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
-  dispatch_float(a.dtype(), "scale", [&](auto tag) {
-    using T = decltype(tag);
-    cpu::scale<T>(a.data<T>(), static_cast<T>(s), out.data<T>(), a.numel());
-  });
+  SEGRUN_ON_CUDA(a, cuda::scale(a.dtype(), a.raw_data(), static_cast<float>(s), out.raw_data(), a.numel(),
+                                cuda_ops::stream())) {
+    require_cpu("scale", a);
+    dispatch_float(a.dtype(), "scale", [&](auto tag) {
+      using T = decltype(tag);
+      cpu::scale<T>(a.data<T>(), static_cast<T>(s), out.data<T>(), a.numel());
+    });
+  }
   return record("scale", out, {a}, [s](const Tensor& g) { return std::vector<Tensor>{scale(g, s)}; });
 }
 
@@ -95,19 +108,24 @@ namespace {
 template <typename Fwd, typename Bwd>
 Tensor activation(const Tensor& x, const char* name, Fwd fwd, Bwd bwd) {
   check_defined(x, name, "input");
-  require_cpu(name, x);
+  const bool is_relu = std::string(name) == "relu";
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  dispatch_float(x.dtype(), name, [&](auto tag) {
-    using T = decltype(tag);
-    fwd(x.data<T>(), out.data<T>(), x.numel(), tag);
-  });
-  Tensor saved = any_requires_grad({x}) ? out.detach() : Tensor();
-  return record(name, out, {x}, [saved, name, bwd](const Tensor& g) {
-    Tensor gx = Tensor::empty(g.shape(), g.dtype(), g.device());
-    dispatch_float(g.dtype(), name, [&](auto tag) {
+  SEGRUN_ON_CUDA(x, cuda_ops::activation_forward(is_relu, x, out)) {
+    require_cpu(name, x);
+    dispatch_float(x.dtype(), name, [&](auto tag) {
       using T = decltype(tag);
-      bwd(saved.data<T>(), g.data<T>(), gx.data<T>(), g.numel(), tag);
+      fwd(x.data<T>(), out.data<T>(), x.numel(), tag);
     });
+  }
+  Tensor saved = any_requires_grad({x}) ? out.detach() : Tensor();
+  return record(name, out, {x}, [saved, name, is_relu, bwd](const Tensor& g) {
+    Tensor gx = Tensor::empty(g.shape(), g.dtype(), g.device());
+    SEGRUN_ON_CUDA(g, cuda_ops::activation_backward(is_relu, saved, g, gx)) {
+      dispatch_float(g.dtype(), name, [&](auto tag) {
+        using T = decltype(tag);
+        bwd(saved.data<T>(), g.data<T>(), gx.data<T>(), g.numel(), tag);
+      });
+    }
     return std::vector<Tensor>{gx};
   });
 }
@@ -128,9 +146,11 @@ Tensor sigmoid(const Tensor& x) {
 Tensor cast(const Tensor& x, DType dtype) {
   check_defined(x, "cast", "input");
   if (x.dtype() == dtype) return x;
-  require_cpu("cast", x);
   Tensor out = Tensor::empty(x.shape(), dtype, x.device());
-  cpu::cast(x, out);
+  SEGRUN_ON_CUDA(x, cuda::cast(x.dtype(), x.raw_data(), dtype, out.raw_data(), x.numel(), cuda_ops::stream())) {
+    require_cpu("cast", x);
+    cpu::cast(x, out);
+  }
   if (!is_floating(dtype) || !is_floating(x.dtype())) return out;
   const DType src = x.dtype();
   return record("cast", out, {x}, [src](const Tensor& g) { return std::vector<Tensor>{cast(g, src)}; });
@@ -140,17 +160,21 @@ void add_inplace(Tensor& dst, const Tensor& src) {
   check_same_device_dtype(dst, src, "add_inplace");
   SEGRUN_CHECK_ARG(dst.shape() == src.shape(), "add_inplace: shapes ", shape_str(dst.shape()), " and ",
                    shape_str(src.shape()), " differ");
-  require_cpu("add_inplace", dst);
-  dispatch_float(dst.dtype(), "add_inplace", [&](auto tag) {
-    using T = decltype(tag);
-    cpu::add_inplace<T>(dst.data<T>(), src.data<T>(), dst.numel());
-  });
+  SEGRUN_ON_CUDA(dst, cuda::add_inplace(dst.dtype(), dst.raw_data(), src.raw_data(), dst.numel(), cuda_ops::stream())) {
+    require_cpu("add_inplace", dst);
+    dispatch_float(dst.dtype(), "add_inplace", [&](auto tag) {
+      using T = decltype(tag);
+      cpu::add_inplace<T>(dst.data<T>(), src.data<T>(), dst.numel());
+    });
+  }
 }
 
 void fill(Tensor& t, double value) {
   check_defined(t, "fill", "tensor");
-  require_cpu("fill", t);
-  cpu::fill(t, value);
+  SEGRUN_ON_CUDA(t, cuda::fill(t.dtype(), t.raw_data(), value, t.numel(), cuda_ops::stream())) {
+    require_cpu("fill", t);
+    cpu::fill(t, value);
+  }
 }
 
 }  // namespace segrun

@@ -7,6 +7,9 @@
 #include "engine/cpu/norm.h"
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
+#ifdef SEGRUN_WITH_CUDA
+#include "engine/ops/cuda/norm.h"
+#endif
 
 namespace segrun {
 
@@ -35,7 +38,6 @@ void check_inputs(const Tensor& x, const Tensor& weight, const Tensor& bias, con
   }
   SEGRUN_CHECK_ARG(!training || x.numel() / x.size(-1) > 1, kOp,
                    ": training needs more than one value per channel, got input shape ", shape_str(x.shape()));
-  require_cpu(kOp, x);
 }
 
 // r = (1 - momentum) * r + momentum * stat, in place (not recorded).
@@ -50,6 +52,10 @@ void update_running(Tensor& running, const std::vector<double>& stat, double mom
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
                     bool training, double momentum, double eps) {
   check_inputs(x, weight, bias, running_mean, running_var, training);
+  SEGRUN_ON_CUDA(x,
+                 return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps)) {
+    require_cpu(kOp, x);
+  }
   const int64_t channels = x.size(-1), rows = x.numel() / channels;
   std::vector<double> mean(static_cast<size_t>(channels)), invstd(static_cast<size_t>(channels));
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());

@@ -70,6 +70,7 @@ TEST_CASE("segrun info --json: DeepLabV3+") {
   const nlohmann::json* counter = find_tensor(info, "encoder.layer2.0.downsample.1.num_batches_tracked");
   REQUIRE(counter);
   CHECK((*counter)["dtype"] == "I64");
+  CHECK((*counter)["shape"] == nlohmann::json::array());  // 0-dim, as in a PyTorch state dict
   CHECK((*counter)["kind"] == "buffer");
   const nlohmann::json* head = find_tensor(info, "head.weight");
   REQUIRE(head);

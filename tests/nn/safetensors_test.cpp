@@ -147,6 +147,24 @@ TEST_CASE("state dict: conv weights are OIHW, conv-transpose IOHW in the file") 
   }
 }
 
+TEST_CASE("state dict: num_batches_tracked is a 0-dim I64 as PyTorch writes it; a [1] one still loads") {
+  Generator gen(3);
+  Tiny model(gen);
+  const std::string path = temp_path("counter_state.safetensors");
+  save_state_dict(path, model);
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(bytes.find(R"("bn.num_batches_tracked":{"dtype":"I64","shape":[])") != std::string::npos);
+
+  std::vector<FileTensor> legacy = state_dict_tensors(model);
+  for (FileTensor& t : legacy)
+    if (t.name == "bn.num_batches_tracked") t.tensor = Tensor::from_vector(std::vector<int32_t>{7}, {1});
+  const std::string legacy_path = temp_path("legacy_counter.safetensors");
+  write_safetensors(legacy_path, legacy);
+  load_state_dict(legacy_path, model);
+  CHECK(model.bn->batches_tracked() == 7);
+}
+
 TEST_CASE("state dict: f16 weights load into f32 parameters") {
   Generator gen(3);
   Tiny model(gen);

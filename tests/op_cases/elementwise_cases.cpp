@@ -22,7 +22,9 @@ SEGRUN_OP_CASES(elementwise) {
                    [](const std::vector<Tensor>& x) { return scale(x[0], -2.5); }});
   // relu inputs stay away from the kink at 0, where the derivative is undefined.
   cases.push_back({"relu", "positive and negative", {In::uniform({2, 4, 3, 5}, 0.05, 1.0)},
-                   [](const std::vector<Tensor>& x) { return relu(sub(x[0], Tensor::full({1}, 0.5, x[0].dtype()))); }});
+                   [](const std::vector<Tensor>& x) {
+                     return relu(sub(x[0], Tensor::full({1}, 0.5, x[0].dtype(), x[0].device())));
+                   }});
   cases.push_back({"sigmoid", "wide range", {In::uniform({3, 5, 7}, -4.0, 4.0)},
                    [](const std::vector<Tensor>& x) { return sigmoid(x[0]); }});
   cases.push_back({"sum", "all elements", {In::uniform({2, 3, 4, 5})},

@@ -1,0 +1,174 @@
+#include "cuda/context.h"
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "cuda/check.h"
+
+namespace segrun::cuda {
+
+namespace {
+constexpr size_t kStagingBytes = size_t{8} << 20;           // pinned chunk for host transfers
+constexpr size_t kCublasWorkspaceBytes = size_t{32} << 20;  // fixed, so CUDA-graph capture is legal
+constexpr double kMiB = 1024.0 * 1024.0;
+
+std::string where(const char* op, const char* file, int line) {
+  return std::string(file) + ":" + std::to_string(line) + ": " + op + " failed: ";
+}
+
+std::string version_string(int major, int minor, int patch = -1) {
+  std::string s = std::to_string(major) + "." + std::to_string(minor);
+  return patch >= 0 ? s + "." + std::to_string(patch) : s;
+}
+}  // namespace
+
+void throw_cuda_error(cudaError_t status, const char* op, const char* file, int line) {
+  throw std::runtime_error(where(op, file, line) + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ")");
+}
+
+void throw_cublas_error(cublasStatus_t status, const char* op, const char* file, int line) {
+  throw std::runtime_error(where(op, file, line) + cublasGetStatusName(status) + " (" + cublasGetStatusString(status) +
+                           ")");
+}
+
+void throw_cudnn_error(cudnnStatus_t status, const char* op, const char* file, int line) {
+  throw std::runtime_error(where(op, file, line) + cudnnGetErrorString(status));
+}
+
+CudaContext::CudaContext() {
+  SEGRUN_CUDA_CHECK(cudaSetDevice(0));
+  SEGRUN_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  // Keep freed blocks in the pool instead of returning them to the driver after every sync.
+  cudaMemPool_t pool = nullptr;
+  SEGRUN_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, 0));
+  uint64_t keep_all = UINT64_MAX;
+  SEGRUN_CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep_all));
+  SEGRUN_CUBLAS_CHECK(cublasCreate(&cublas_));
+  SEGRUN_CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+  SEGRUN_CUDA_CHECK(cudaMalloc(&cublas_workspace_, kCublasWorkspaceBytes));
+  SEGRUN_CUBLAS_CHECK(cublasSetWorkspace(cublas_, cublas_workspace_, kCublasWorkspaceBytes));
+  SEGRUN_CUBLAS_CHECK(cublasLtCreate(&cublas_lt_));
+  SEGRUN_CUDNN_CHECK(cudnnCreate(&cudnn_));
+  SEGRUN_CUDNN_CHECK(cudnnSetStream(cudnn_, stream_));
+  SEGRUN_CUDA_CHECK(cudaMallocHost(&staging_, kStagingBytes));
+}
+
+void* CudaContext::allocate(size_t bytes) {
+  void* ptr = nullptr;
+  const cudaError_t status = cudaMallocAsync(&ptr, bytes, stream_);
+  if (status == cudaErrorMemoryAllocation) {
+    cudaGetLastError();  // clear the error so later calls are not affected
+    size_t free_bytes = 0, total_bytes = 0;
+    cudaMemGetInfo(&free_bytes, &total_bytes);
+    char msg[200];
+    std::snprintf(msg, sizeof msg,
+                  "cuda: out of memory allocating %zu bytes (%.1f MiB); %.1f of %.1f MiB free on cuda:0", bytes,
+                  bytes / kMiB, free_bytes / kMiB, total_bytes / kMiB);
+    throw std::runtime_error(msg);
+  }
+  if (status != cudaSuccess) throw_cuda_error(status, "cudaMallocAsync", __FILE__, __LINE__);
+  return ptr;
+}
+
+void CudaContext::release(void* ptr) noexcept {
+  const cudaError_t status = cudaFreeAsync(ptr, stream_);
+  if (status != cudaSuccess)
+    std::fprintf(stderr, "segrun: cudaFreeAsync failed: %s (%s)\n", cudaGetErrorName(status),
+                 cudaGetErrorString(status));
+}
+
+void* CudaContext::workspace(size_t bytes) {
+  if (bytes > workspace_bytes_) {
+    if (workspace_) release(workspace_);
+    workspace_ = nullptr;
+    workspace_bytes_ = 0;
+    workspace_ = allocate(bytes);
+    workspace_bytes_ = bytes;
+  }
+  return workspace_;
+}
+
+void CudaContext::copy_host(void* dst, const void* src, size_t bytes, bool to_device) {
+  // Through pinned memory in chunks: truly asynchronous DMA, then a wait before reuse.
+  for (size_t done = 0; done < bytes; done += kStagingBytes) {
+    const size_t n = std::min(kStagingBytes, bytes - done);
+    if (to_device) {
+      std::memcpy(staging_, static_cast<const char*>(src) + done, n);
+      SEGRUN_CUDA_CHECK(cudaMemcpyAsync(static_cast<char*>(dst) + done, staging_, n, cudaMemcpyHostToDevice, stream_));
+      SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    } else {
+      SEGRUN_CUDA_CHECK(
+          cudaMemcpyAsync(staging_, static_cast<const char*>(src) + done, n, cudaMemcpyDeviceToHost, stream_));
+      SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
+      std::memcpy(static_cast<char*>(dst) + done, staging_, n);
+    }
+  }
+}
+
+void CudaContext::copy_device(void* dst, const void* src, size_t bytes) {
+  SEGRUN_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_));
+}
+
+void CudaContext::zero(void* dst, size_t bytes) {
+  SEGRUN_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_));
+}
+
+void CudaContext::synchronize() {
+  SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
+}
+
+CudaContext& context() {
+  // Never destroyed: tensors released during static destruction must still find it.
+  static CudaContext* const instance = new CudaContext();
+  return *instance;
+}
+
+bool device_available() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
+  return count > 0;
+}
+
+DeviceAllocator make_device_allocator() {
+  DeviceAllocator a;
+  a.allocate = [](size_t bytes) { return context().allocate(bytes); };
+  a.release = [](void* ptr) { context().release(ptr); };
+  a.copy_host = [](void* dst, const void* src, size_t bytes, bool to_device) {
+    context().copy_host(dst, src, bytes, to_device);
+  };
+  a.copy_device = [](void* dst, const void* src, size_t bytes) { context().copy_device(dst, src, bytes); };
+  a.zero = [](void* dst, size_t bytes) { context().zero(dst, bytes); };
+  return a;
+}
+
+CudaInfo query_info() {
+  CudaInfo info;
+  info.built = true;
+  int runtime = 0;
+  if (cudaRuntimeGetVersion(&runtime) == cudaSuccess)
+    info.runtime_version = version_string(runtime / 1000, (runtime % 1000) / 10);
+  const size_t cudnn = cudnnGetVersion();
+  info.cudnn_version = version_string(static_cast<int>(cudnn / 10000), static_cast<int>(cudnn % 10000 / 100),
+                                      static_cast<int>(cudnn % 100));
+  int major = 0, minor = 0, patch = 0;
+  if (cublasGetProperty(MAJOR_VERSION, &major) == CUBLAS_STATUS_SUCCESS &&
+      cublasGetProperty(MINOR_VERSION, &minor) == CUBLAS_STATUS_SUCCESS &&
+      cublasGetProperty(PATCH_LEVEL, &patch) == CUBLAS_STATUS_SUCCESS)
+    info.cublas_version = version_string(major, minor, patch);
+  cudaDeviceProp prop{};
+  if (device_available() && cudaGetDeviceProperties(&prop, 0) == cudaSuccess) info.device_name = prop.name;
+  cudaGetLastError();
+  return info;
+}
+
+}  // namespace segrun::cuda

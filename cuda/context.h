@@ -1,0 +1,67 @@
+#pragma once
+// The CUDA context: one stream with the cuBLAS(Lt) and cuDNN handles bound to it, the
+// stream-ordered memory pool, scratch workspace, pinned staging for host transfers and the
+// per-shape convolution plans. Created on first use; used from one host thread.
+#include <cublasLt.h>
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+#include <cudnn.h>
+
+#include <cstddef>
+
+#include "cuda/conv_plan.h"
+#include "engine/backend_info.h"
+#include "engine/tensor.h"
+
+namespace segrun::cuda {
+
+class CudaContext {
+ public:
+  CudaContext();
+  CudaContext(const CudaContext&) = delete;
+  CudaContext& operator=(const CudaContext&) = delete;
+
+  cudaStream_t stream() const { return stream_; }
+  cublasHandle_t cublas() const { return cublas_; }
+  cublasLtHandle_t cublas_lt() const { return cublas_lt_; }
+  cudnnHandle_t cudnn() const { return cudnn_; }
+
+  // Stream-ordered device memory; throws "out of memory" with the requested size.
+  void* allocate(size_t bytes);
+  // Never throws (called from destructors); a failure is reported on stderr.
+  void release(void* ptr) noexcept;
+  // Scratch memory valid until the next workspace() call (stream order keeps reuse safe).
+  void* workspace(size_t bytes);
+
+  void copy_host(void* dst, const void* src, size_t bytes, bool to_device);
+  void copy_device(void* dst, const void* src, size_t bytes);
+  void zero(void* dst, size_t bytes);
+  void synchronize();
+
+  ConvPlanCache& conv_plans() { return conv_plans_; }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t cublas_ = nullptr;
+  cublasLtHandle_t cublas_lt_ = nullptr;
+  cudnnHandle_t cudnn_ = nullptr;
+  void* cublas_workspace_ = nullptr;
+  void* workspace_ = nullptr;
+  size_t workspace_bytes_ = 0;
+  void* staging_ = nullptr;  // pinned host buffer for transfers
+  ConvPlanCache conv_plans_;
+};
+
+// The process's context, created on first call. Throws when no GPU is usable.
+CudaContext& context();
+
+// True when the runtime sees at least one GPU; never throws.
+bool device_available();
+
+// The allocator hook the engine's Storage uses for cuda tensors.
+DeviceAllocator make_device_allocator();
+
+// Versions and device name for `segrun version`; never throws.
+CudaInfo query_info();
+
+}  // namespace segrun::cuda

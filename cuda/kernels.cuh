@@ -1,0 +1,110 @@
+#pragma once
+// Device helpers shared by the kernel files: f16/f32 loads and stores (math in f32), block
+// reductions, launch sizes and the storage-dtype dispatch.
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "engine/dtype.h"
+
+namespace segrun::cuda {
+
+constexpr int kThreads = 256;
+constexpr int64_t kMaxBlocks = 65535LL * 32;
+
+inline int blocks_for(int64_t n, int threads = kThreads) {
+  const int64_t b = (n + threads - 1) / threads;
+  return static_cast<int>(b < 1 ? 1 : (b > kMaxBlocks ? kMaxBlocks : b));
+}
+
+__device__ __forceinline__ float to_float(float v) {
+  return v;
+}
+__device__ __forceinline__ float to_float(__half v) {
+  return __half2float(v);
+}
+template <typename T>
+__device__ __forceinline__ T from_float(float v);
+template <>
+__device__ __forceinline__ float from_float<float>(float v) {
+  return v;
+}
+template <>
+__device__ __forceinline__ __half from_float<__half>(float v) {
+  return __float2half_rn(v);
+}
+
+// Grid-stride loop over [0, n).
+#define SEGRUN_GRID_LOOP(i, n)                                                           \
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
+       i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+
+__device__ __forceinline__ float warp_sum(float v) {
+  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+// Sum over the block (blockDim.x a multiple of 32); the result is valid in thread 0. The
+// reduction order is fixed, so results are reproducible for a fixed launch configuration.
+__device__ __forceinline__ float block_sum(float v) {
+  __shared__ float partial[32];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  v = warp_sum(v);
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  const int warps = (blockDim.x + 31) >> 5;
+  v = threadIdx.x < warps ? partial[threadIdx.x] : 0.0f;
+  if (warp == 0) v = warp_sum(v);
+  __syncthreads();  // partial[] may be reused by the next call
+  return v;
+}
+
+inline std::string dtype_label(DType dt) {
+  switch (dt) {
+    case DType::F32:
+      return "f32";
+    case DType::F64:
+      return "f64";
+    case DType::F16:
+      return "f16";
+    case DType::I32:
+      return "i32";
+    case DType::U8:
+      return "u8";
+  }
+  return "?";
+}
+
+// Calls f(T{}) with T = float or __half; CUDA kernels store f32 or f16 only.
+template <typename F>
+void dispatch_storage(DType dt, const char* op, F&& f) {
+  if (dt == DType::F32) {
+    f(float{});
+  } else if (dt == DType::F16) {
+    f(__half{});
+  } else {
+    throw std::invalid_argument(std::string(op) + ": cuda kernels take f32 or f16 tensors, got " + dtype_label(dt));
+  }
+}
+
+// Any of the engine's dtypes, element i, as float (labels, per-channel parameters, casts).
+__device__ __forceinline__ float load_any(DType dt, const void* p, int64_t i) {
+  switch (dt) {
+    case DType::F32:
+      return static_cast<const float*>(p)[i];
+    case DType::F64:
+      return static_cast<float>(static_cast<const double*>(p)[i]);
+    case DType::F16:
+      return __half2float(static_cast<const __half*>(p)[i]);
+    case DType::I32:
+      return static_cast<float>(static_cast<const int32_t*>(p)[i]);
+    case DType::U8:
+      return static_cast<float>(static_cast<const uint8_t*>(p)[i]);
+  }
+  return 0.0f;
+}
+
+}  // namespace segrun::cuda

@@ -1,0 +1,76 @@
+#pragma once
+// CUDA path of the softmax losses: the fused kernels of cuda/loss.h. The forward pass computes
+// the statistics and the loss values; the node's backward runs the gradient pass with the
+// incoming gradient folded in (read from device memory). Included in CUDA builds only.
+// The values come back to the host (LossTerms holds doubles): one synchronisation per call.
+#include <vector>
+
+#include "cuda/loss.h"
+#include "engine/autograd.h"
+#include "engine/error.h"
+#include "engine/ops.h"
+#include "engine/ops/cuda/common.h"
+#include "losses/cpu_softmax_losses.h"
+#include "losses/losses.h"
+
+namespace segrun::losses::cuda_path {
+
+// Loss values (and, with options.grad_stats, the gradient sums) into `sums`; returns the total
+// as one recorded node. Labels are not range-checked here (that would cost a device-to-host
+// copy per step): a value outside [0, C) other than 255 counts as ignored.
+inline Tensor softmax_losses(const char* op, const Tensor& logits, const Tensor& target, const LossWeights& w,
+                             const LossOptions& options, cpu::SoftmaxLossSums* sums) {
+  SEGRUN_CHECK_ARG(target.defined() && target.device() == logits.device(), op, ": target ", target.str(),
+                   " must be on the logits' device ", logits.device().str());
+  SEGRUN_CHECK_ARG(logits.dtype() == DType::F32 || logits.dtype() == DType::F16, op, ": logits ", logits.str(),
+                   " must be f32 or f16 on the GPU");
+  SEGRUN_CHECK_ARG(target.dtype() == DType::U8 || target.dtype() == DType::I32, op, ": target ", target.str(),
+                   " must be u8 or i32");
+  const Shape pixel_shape(logits.shape().begin(), logits.shape().end() - 1);
+  SEGRUN_CHECK_ARG(logits.dim() >= 2 && target.shape() == pixel_shape, op, ": target ", shape_str(target.shape()),
+                   " does not match logits ", shape_str(logits.shape()), " (expected ", shape_str(pixel_shape), ")");
+  cuda::SoftmaxLossArgs a;
+  a.logits_dt = logits.dtype();
+  a.label_dt = target.dtype();
+  a.classes = logits.size(-1);
+  a.pixels = target.numel();
+  a.w_ce = static_cast<float>(w.ce), a.w_dice = static_cast<float>(w.dice), a.w_focal = static_cast<float>(w.focal);
+  a.focal_alpha = static_cast<float>(options.focal.alpha);
+  a.focal_gamma = static_cast<float>(options.focal.gamma);
+  a.dice_mask_absent = options.dice_absent == DiceAbsent::Mask;
+  Tensor class_weight;
+  if (options.class_weight.defined()) {
+    SEGRUN_CHECK_ARG(options.class_weight.shape() == Shape{a.classes}, op, ": class_weight ",
+                     options.class_weight.str(), " must have ", a.classes, " entries (one per class)");
+    class_weight = cast(options.class_weight.detach().to(logits.device()), DType::F32).detach();
+    a.class_weights = class_weight.data<float>();
+  }
+  Tensor stats = cuda_ops::device_floats(cuda::softmax_loss_stats_floats(a.classes));
+  Tensor values = cuda_ops::device_floats(4);
+  cuda::softmax_loss_forward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), values.data<float>(),
+                             cuda_ops::stream());
+  if (options.grad_stats) {
+    Tensor grad = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
+    Tensor grad_sums = cuda_ops::device_floats(cuda::kLossGradSums);
+    cuda::softmax_loss_backward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), nullptr, grad.raw_data(),
+                                grad_sums.data<float>(), cuda_ops::stream());
+    const std::vector<double> g = grad_sums.to_double_vector();
+    sums->ce_sq = g[0], sums->dice_sq = g[1], sums->focal_sq = g[2], sums->total_sq = g[3];
+    sums->ce_dice = g[4], sums->ce_focal = g[5], sums->dice_focal = g[6];
+  }
+  const std::vector<double> v = values.to_double_vector();
+  sums->ce = v[0], sums->dice = v[1], sums->focal = v[2], sums->total = v[3];
+  sums->valid_pixels = static_cast<int64_t>(stats.slice(3, 4).item());
+  const Tensor total = cast(values.slice(3, 4), logits.dtype()).detach();
+  const Tensor saved_logits = logits.detach(), saved_target = target.detach();
+  // class_weight is captured so the weights the kernel reads live until the gradient pass.
+  return record(op, total, {logits}, [a, stats, saved_logits, saved_target, class_weight](const Tensor& g) {
+    Tensor grad = Tensor::empty(saved_logits.shape(), saved_logits.dtype(), saved_logits.device());
+    const Tensor scale = cast(g, DType::F32);
+    cuda::softmax_loss_backward(a, saved_logits.raw_data(), saved_target.raw_data(), stats.data<float>(),
+                                scale.data<float>(), grad.raw_data(), nullptr, cuda_ops::stream());
+    return std::vector<Tensor>{grad};
+  });
+}
+
+}  // namespace segrun::losses::cuda_path

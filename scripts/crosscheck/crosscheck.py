@@ -1,0 +1,269 @@
+"""Independent PyTorch cross-check of segrun's parameter counts, losses and forward passes.
+
+Runs `segrun info`, `segrun loss` and `segrun forward` on seeded random inputs and compares
+their outputs with the torch references in reference_losses.py and reference_models.py.
+Prints one table row per check and exits 1 if any check fails (0 if torch is missing).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    import numpy as np
+    import torch
+except ImportError as error:
+    print("crosscheck: skipped, PyTorch/numpy not importable (%s)" % error)
+    sys.exit(0)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference_losses  # noqa: E402
+import reference_models  # noqa: E402
+import safetensors_io  # noqa: E402
+
+EXPECTED_PARAMS = {"attention_unet": 31390335, "deeplabv3plus": 22442083}
+LOSS_TOLERANCE = 1e-5     # relative; segrun computes in f32 from f32 logits
+FORWARD_TOLERANCE = 1e-4  # max abs error relative to max |logit|
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, check, metric, value, tolerance, passed):
+        self.rows.append((check, metric, value, tolerance, bool(passed)))
+        print("%-44s %-26s %-12s %-10s %s" % (check, metric, _fmt(value), _fmt(tolerance),
+                                               "PASS" if passed else "FAIL"), flush=True)
+
+    def failures(self):
+        return [row for row in self.rows if not row[4]]
+
+
+def _fmt(value):
+    if isinstance(value, float):
+        return "%.3g" % value
+    return str(value)
+
+
+def run_segrun(segrun, *args):
+    result = subprocess.run([segrun] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            universal_newlines=True)
+    if result.returncode != 0:
+        raise RuntimeError("%s %s failed (%d): %s" % (segrun, " ".join(args), result.returncode,
+                                                       result.stderr.strip() or result.stdout.strip()))
+    return result.stdout
+
+
+def relative_error(actual, expected):
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = max(float(np.abs(expected).max()), 1e-30)
+    return float(np.abs(actual - expected).max()) / scale
+
+
+# ----------------------------------------------------------------------------- (a) parameters
+
+def check_parameters(segrun, table):
+    for name, expected in EXPECTED_PARAMS.items():
+        info = json.loads(run_segrun(segrun, "info", "--model", name, "--classes", "19", "--json"))
+        model = reference_models.make_model(name, 3, 19, 64)
+        count = reference_models.parameter_count(model)
+        table.add("params %s" % name, "torch / segrun", "%d / %d" % (count, info["params"]), expected,
+                  count == expected and info["params"] == expected)
+        ours = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        theirs = {t["name"]: tuple(t["shape"]) for t in info["tensors"]}
+        differing = sorted(set(ours.items()) ^ set(theirs.items()))
+        for entry in differing[:5]:
+            print("  name/shape only on one side: %s %s" % entry)
+        table.add("state names+shapes %s" % name, "entries differing", len(differing), 0, not differing)
+
+
+# ----------------------------------------------------------------------------- (b) losses
+
+def make_loss_case(seed, classes, absent, ignore_fraction, n=2, h=16, w=24):
+    rng = np.random.RandomState(seed)
+    logits = (2.0 * rng.randn(n, h, w, classes)).astype(np.float32)
+    present = [c for c in range(classes) if c not in absent]
+    target = rng.choice(present, size=(n, h, w)).astype(np.int64)
+    target[rng.rand(n, h, w) < ignore_fraction] = 255
+    class_weight = rng.uniform(0.2, 3.0, size=classes).astype(np.float32)
+    return logits, target, class_weight
+
+
+def loss_cases():
+    """(label, logits, target, class weight or None, target file dtype)."""
+    cases = []
+    for classes, seed, absent, dtype in ((19, 1, (3, 7, 15), np.uint8), (11, 2, (4, 9), np.int64)):
+        logits, target, weight = make_loss_case(seed, classes, absent, 0.15)
+        cases.append(("C=%d" % classes, logits, target, None, dtype))
+        cases.append(("C=%d weighted" % classes, logits, target, weight, dtype))
+    logits, target, weight = make_loss_case(3, 11, (), 0.0)
+    cases.append(("C=11 all ignored", logits, np.full_like(target, 255), weight, np.uint8))
+    return cases
+
+
+def run_loss_case(segrun, workdir, logits, target, class_weight, dtype, config, dice_absent):
+    logits_path = os.path.join(workdir, "logits.safetensors")
+    target_path = os.path.join(workdir, "target.safetensors")
+    output_path = os.path.join(workdir, "loss.safetensors")
+    safetensors_io.write(logits_path, {"logits": logits})
+    target_tensors = {"target": target.astype(dtype)}
+    if class_weight is not None:
+        target_tensors["class_weight"] = class_weight
+    safetensors_io.write(target_path, target_tensors)
+    run_segrun(segrun, "loss", "--config", config, "--logits", logits_path, "--target", target_path,
+               "--output", output_path, "--dice-absent", dice_absent)
+    return safetensors_io.read(output_path)
+
+
+def check_losses(segrun, workdir, table):
+    worst_by_term = {}
+    for label, logits, target, class_weight, dtype in loss_cases():
+        z = torch.from_numpy(logits.astype(np.float64))
+        t = torch.from_numpy(target)
+        w = None if class_weight is None else torch.from_numpy(class_weight.astype(np.float64))
+        runs = [(config, "include") for config in reference_losses.CONFIGS]
+        runs += [("equal", "mask"), ("dice_only", "mask")]
+        include = reference_losses.dice(z, t, "include")
+        print("  %s: %d of %d pixels valid, %d classes present; reference dice %.6f (include), %.6f (mask)"
+              % (label, int((t != 255).sum()), t.numel(), len(set(t[t != 255].tolist())), float(include),
+                 float(reference_losses.dice(z, t, "mask"))))
+        for config, absent in runs:
+            ours = reference_losses.evaluate(z, t, reference_losses.CONFIGS[config], w, absent)
+            theirs = run_loss_case(segrun, workdir, logits, target, class_weight, dtype, config, absent)
+            errors = {key: _scalar_error(float(theirs[key]), ours[key]) for key in ("ce", "dice", "focal", "loss")}
+            errors["grad"] = _grad_error(theirs["grad"], ours["grad"].numpy())
+            worst = max(errors, key=errors.get)
+            for key, error in errors.items():
+                worst_by_term[key] = max(worst_by_term.get(key, 0.0), error)
+            check = "loss %s %s%s" % (label, config, " dice=mask" if absent == "mask" else "")
+            table.add(check, "max rel err (%s)" % worst, errors[worst], LOSS_TOLERANCE,
+                      errors[worst] <= LOSS_TOLERANCE)
+    print("  worst relative error over all loss checks: " +
+          ", ".join("%s %.3g" % (key, error) for key, error in worst_by_term.items()))
+
+
+def _scalar_error(actual, expected):
+    if expected == 0.0:
+        return abs(actual)
+    return abs(actual - expected) / abs(expected)
+
+
+def _grad_error(actual, expected):
+    if actual.shape != expected.shape:
+        return float("inf")
+    if not np.abs(expected).max() > 0:
+        return float(np.abs(actual).max())
+    return relative_error(actual, expected)
+
+
+# ----------------------------------------------------------------------------- (c) forward
+
+def randomise(model, seed, calibration_shape):
+    """Seeded random weights; BN running statistics from a training-mode pass, then perturbed."""
+    torch.manual_seed(seed)
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.conv._ConvNd):
+            module.reset_parameters()
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.reset_running_stats()
+            module.momentum = None  # cumulative average over the calibration pass
+    model.train()
+    with torch.no_grad():
+        model(torch.randn(*calibration_shape))
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                c = module.num_features
+                module.running_mean += 0.2 * torch.randn(c) * module.running_var.sqrt()
+                module.running_var *= torch.empty(c).uniform_(0.5, 2.0)
+                module.weight.copy_(torch.empty(c).uniform_(0.5, 1.5))
+                module.bias.copy_(0.1 * torch.randn(c))
+                module.num_batches_tracked.fill_(int(torch.randint(1, 1000, ())))
+                module.momentum = 0.1
+    model.eval()
+
+
+def save_state_dict(model, path):
+    tensors = {}
+    for name, value in model.state_dict().items():
+        array = value.detach().numpy()
+        tensors[name] = array.astype(np.int64) if name.endswith("num_batches_tracked") else array.astype(np.float32)
+    safetensors_io.write(path, tensors)
+
+
+def check_forward(segrun, workdir, table, name, classes, width, shape, seed):
+    n, h, w = shape
+    model = reference_models.make_model(name, 3, classes, width)
+    randomise(model, seed, (2, 3, h, w))
+    weights_path = os.path.join(workdir, "weights.safetensors")
+    input_path = os.path.join(workdir, "input.safetensors")
+    output_path = os.path.join(workdir, "logits.safetensors")
+    save_state_dict(model, weights_path)
+    x = np.random.RandomState(seed).randn(n, h, w, 3).astype(np.float32)
+    safetensors_io.write(input_path, {"input": x})
+    start = time.time()
+    run_segrun(segrun, "forward", "--model", name, "--classes", str(classes), "--width", str(width),
+               "--weights", weights_path, "--input", input_path, "--output", output_path)
+    seconds = time.time() - start
+    theirs = safetensors_io.read(output_path)["logits"]
+    # The reference runs in f64 from the same f32 weights, so the error is segrun's own.
+    reference = model.double()
+    with torch.no_grad():
+        ours = reference(torch.from_numpy(x.astype(np.float64)).permute(0, 3, 1, 2)).permute(0, 2, 3, 1).numpy()
+    check = "forward %s w%d C=%d %dx%dx%d" % (name, width, classes, n, h, w)
+    if theirs.shape != ours.shape:
+        table.add(check, "shape", str(theirs.shape), str(ours.shape), False)
+        return
+    scale = float(np.abs(ours).max())
+    error = float(np.abs(theirs - ours).max()) / scale
+    print("  max |logit| %.4g, logit std %.4g, max abs err %.3g, segrun %.1f s"
+          % (scale, float(ours.std()), float(np.abs(theirs - ours).max()), seconds))
+    table.add(check, "max abs err / max|logit|", error, FORWARD_TOLERANCE, error <= FORWARD_TOLERANCE)
+
+
+FORWARD_CASES = [
+    ("attention_unet", 19, 64, (1, 64, 64)),
+    ("deeplabv3plus", 19, 64, (1, 64, 64)),
+    ("attention_unet", 11, 16, (2, 48, 80)),
+    ("deeplabv3plus", 11, 16, (2, 96, 64)),
+]
+LARGE_CASES = [
+    ("attention_unet", 19, 64, (1, 128, 256)),
+    ("deeplabv3plus", 19, 64, (1, 256, 512)),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--segrun", default="build/segrun", help="path to the segrun binary")
+    parser.add_argument("--large", action="store_true",
+                        help="also compare full-width forwards at larger inputs (slower)")
+    parser.add_argument("--only", choices=("params", "losses", "forward"), help="run one group of checks")
+    args = parser.parse_args()
+    if not os.access(args.segrun, os.X_OK):
+        print("crosscheck: %s is not an executable segrun binary" % args.segrun)
+        return 2
+    torch.set_num_threads(2)
+    print("PyTorch %s, numpy %s\n%s" % (torch.__version__, np.__version__,
+                                               run_segrun(args.segrun, "version").strip()))
+    table = Table()
+    print("%-44s %-26s %-12s %-10s %s" % ("check", "metric", "value", "tolerance", "result"))
+    with tempfile.TemporaryDirectory(prefix="segrun-crosscheck-") as workdir:
+        if args.only in (None, "params"):
+            check_parameters(args.segrun, table)
+        if args.only in (None, "losses"):
+            check_losses(args.segrun, workdir, table)
+        if args.only in (None, "forward"):
+            cases = FORWARD_CASES + (LARGE_CASES if args.large else [])
+            for seed, (name, classes, width, shape) in enumerate(cases):
+                check_forward(args.segrun, workdir, table, name, classes, width, shape, 100 + seed)
+    failures = table.failures()
+    print("%d checks, %d failed" % (len(table.rows), len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

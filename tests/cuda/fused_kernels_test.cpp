@@ -1,0 +1,283 @@
+// The fused CUDA kernels that have no op front-end of their own: softmax + CE/Dice/focal loss
+// and gradient (checked against a direct f64 evaluation of REFERENCE.md section 2 and its
+// central differences), the gradient check, AdamW and the loss-scale update (section 5).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "tests/cuda/parity_support.h"
+
+#ifdef SEGRUN_WITH_CUDA
+#include "cuda/context.h"
+#include "cuda/loss.h"
+#include "cuda/optim.h"
+#include "engine/half.h"
+#include "engine/ops.h"
+
+using namespace segrun;
+
+namespace {
+constexpr int kIgnore = 255;
+
+struct LossCase {
+  int64_t pixels = 30, classes = 5;
+  int present = 5;  // labels drawn from the first `present` classes
+  bool class_weights = false, mask_absent = false, all_ignored = false;
+  float w_ce = 1, w_dice = 1, w_focal = 1, alpha = 1, gamma = 2;
+  DType logits_dt = DType::F32;
+};
+
+struct Data {
+  std::vector<double> logits, weights;
+  std::vector<int> labels;
+};
+
+Data make_data(const LossCase& lc) {
+  Data d;
+  Generator gen(11);
+  for (int64_t i = 0; i < lc.pixels * lc.classes; ++i) d.logits.push_back(gen.next_uniform(-3.0, 3.0));
+  // Through the storage dtype, so the reference sees the GPU's values.
+  for (double& z : d.logits)
+    z = lc.logits_dt == DType::F16 ? half_to_float(float_to_half(static_cast<float>(z))) : static_cast<float>(z);
+  for (int64_t i = 0; i < lc.pixels; ++i)
+    d.labels.push_back(lc.all_ignored || i % 6 == 5 ? kIgnore : static_cast<int>((i * 7 + 3) % lc.present));
+  for (int64_t k = 0; k < lc.classes; ++k)
+    d.weights.push_back(lc.class_weights ? static_cast<float>(0.5 + 0.3 * k) : 1.0);
+  return d;
+}
+
+// REFERENCE.md section 2, term by term in f64: {CE, Dice, focal}.
+std::vector<double> reference_losses(const LossCase& lc, const Data& d, const std::vector<double>& z) {
+  const int64_t C = lc.classes;
+  double ce_num = 0, ce_den = 0, focal = 0, valid = 0;
+  std::vector<double> inter(C, 0), psum(C, 0), count(C, 0);
+  for (int64_t i = 0; i < lc.pixels; ++i) {
+    const int t = d.labels[i];
+    if (t == kIgnore) continue;
+    double m = z[i * C];
+    for (int64_t k = 1; k < C; ++k) m = std::max(m, z[i * C + k]);
+    double s = 0;
+    for (int64_t k = 0; k < C; ++k) s += std::exp(z[i * C + k] - m);
+    const double log_pt = z[i * C + t] - m - std::log(s), pt = std::exp(log_pt);
+    ce_num += -d.weights[t] * log_pt;
+    ce_den += d.weights[t];
+    focal += -lc.alpha * std::pow(1 - pt, lc.gamma) * log_pt;
+    valid += 1;
+    for (int64_t k = 0; k < C; ++k) psum[k] += std::exp(z[i * C + k] - m) / s;
+    inter[t] += pt;
+    count[t] += 1;
+  }
+  double dice = 0, included = 0;
+  for (int64_t k = 0; k < C; ++k) {
+    if (lc.mask_absent && count[k] == 0) continue;
+    dice += 1 - (2 * inter[k] + 1e-6) / (psum[k] + count[k] + 1e-6);
+    included += 1;
+  }
+  return {ce_den > 0 ? ce_num / ce_den : 0, included > 0 ? dice / included : 0, valid > 0 ? focal / valid : 0};
+}
+
+double combined(const LossCase& lc, const std::vector<double>& l) {
+  return lc.w_ce * l[0] + lc.w_dice * l[1] + lc.w_focal * l[2];
+}
+
+struct FusedResult {
+  std::vector<double> losses, grad, grad_sums;
+};
+
+// Runs both fused passes and brings the results to the CPU.
+FusedResult run_fused(const LossCase& lc, const Data& d, float grad_scale) {
+  const std::vector<float> z(d.logits.begin(), d.logits.end()), w(d.weights.begin(), d.weights.end());
+  std::vector<uint8_t> labels(d.labels.begin(), d.labels.end());
+  const Tensor logits = cast(Tensor::from_vector(z, {lc.pixels, lc.classes}).to(Device::cuda()), lc.logits_dt);
+  const Tensor target = Tensor::from_vector(labels, {lc.pixels}).to(Device::cuda());
+  const Tensor weights = Tensor::from_vector(w, {lc.classes}).to(Device::cuda());
+  const Tensor scale = Tensor::from_vector(std::vector<float>{grad_scale}, {1}).to(Device::cuda());
+  Tensor stats = Tensor::empty({cuda::softmax_loss_stats_floats(lc.classes)}, DType::F32, Device::cuda());
+  Tensor losses = Tensor::empty({4}, DType::F32, Device::cuda());
+  Tensor grad_sums = Tensor::empty({cuda::kLossGradSums}, DType::F32, Device::cuda());
+  Tensor grad = Tensor::empty(logits.shape(), lc.logits_dt, Device::cuda());
+  cuda::SoftmaxLossArgs a;
+  a.logits_dt = lc.logits_dt;
+  a.label_dt = DType::U8;
+  a.pixels = lc.pixels;
+  a.classes = lc.classes;
+  a.class_weights = lc.class_weights ? weights.data<float>() : nullptr;
+  a.w_ce = lc.w_ce, a.w_dice = lc.w_dice, a.w_focal = lc.w_focal;
+  a.focal_alpha = lc.alpha, a.focal_gamma = lc.gamma;
+  a.dice_mask_absent = lc.mask_absent;
+  const cudaStream_t stream = cuda::context().stream();
+  cuda::softmax_loss_forward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), losses.data<float>(),
+                             stream);
+  cuda::softmax_loss_backward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), scale.data<float>(),
+                              grad.raw_data(), grad_sums.data<float>(), stream);
+  return {losses.to_double_vector(), grad.to_double_vector(), grad_sums.to_double_vector()};
+}
+
+// Central differences (step 1e-5) of each weighted term: {ce, dice, focal} gradients.
+std::vector<std::vector<double>> term_gradients(const LossCase& lc, const Data& d) {
+  const double weight[3] = {lc.w_ce, lc.w_dice, lc.w_focal};
+  std::vector<std::vector<double>> g(3, std::vector<double>(d.logits.size()));
+  std::vector<double> z = d.logits;
+  for (size_t i = 0; i < z.size(); ++i) {
+    const double orig = z[i], h = 1e-5;
+    z[i] = orig + h;
+    const std::vector<double> up = reference_losses(lc, d, z);
+    z[i] = orig - h;
+    const std::vector<double> down = reference_losses(lc, d, z);
+    z[i] = orig;
+    for (int k = 0; k < 3; ++k) g[k][i] = weight[k] * (up[k] - down[k]) / (2 * h);
+  }
+  return g;
+}
+
+double dot(const std::vector<double>& a, const std::vector<double>& b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+// Fused loss values, gradient and gradient sums against the reference.
+void check_loss_case(const LossCase& lc, double tolerance) {
+  const Data d = make_data(lc);
+  const float grad_scale = 3.0f;
+  const FusedResult r = run_fused(lc, d, grad_scale);
+  const std::vector<double> ref = reference_losses(lc, d, d.logits);
+  for (int k = 0; k < 3; ++k) CHECK(std::fabs(r.losses[k] - ref[k]) <= tolerance * std::max(1.0, std::fabs(ref[k])));
+  CHECK(std::fabs(r.losses[3] - combined(lc, ref)) <= tolerance * std::max(1.0, std::fabs(combined(lc, ref))));
+  const std::vector<std::vector<double>> g = term_gradients(lc, d);
+  std::vector<double> total(g[0].size());
+  double diff = 0, largest = 1e-12;
+  for (size_t i = 0; i < total.size(); ++i) {
+    total[i] = g[0][i] + g[1][i] + g[2][i];
+    diff = std::max(diff, std::fabs(r.grad[i] - grad_scale * total[i]));
+    largest = std::max(largest, std::fabs(grad_scale * total[i]));
+  }
+  INFO("gradient max relative error " << diff / largest);
+  CHECK(diff / largest <= tolerance);
+  const std::vector<double> sums = {dot(g[0], g[0]), dot(g[1], g[1]), dot(g[2], g[2]), dot(total, total),
+                                    dot(g[0], g[1]), dot(g[0], g[2]), dot(g[1], g[2])};
+  for (int k = 0; k < cuda::kLossGradSums; ++k) {
+    INFO("gradient sum " << k << ": " << r.grad_sums[k] << " vs " << sums[k]);
+    CHECK(std::fabs(r.grad_sums[k] - sums[k]) <= 10 * tolerance * std::max(sums[3], 1e-12));
+  }
+}
+}  // namespace
+
+TEST_CASE("fused softmax losses match REFERENCE.md section 2 and their finite differences") {
+  if (!testing::cuda_suite_enabled()) return;
+  SUBCASE("CE + Dice + focal with class weights, f32") {
+    LossCase lc;
+    lc.class_weights = true;
+    check_loss_case(lc, 1e-4);
+  }
+  SUBCASE("dice_dominant, absent classes masked, gamma 0.5 alpha 0.25, f32") {
+    LossCase lc;
+    lc.present = 3;
+    lc.mask_absent = true;
+    lc.w_ce = 0.5f, lc.w_focal = 0.5f, lc.alpha = 0.25f, lc.gamma = 0.5f;
+    check_loss_case(lc, 1e-4);
+  }
+  SUBCASE("absent classes kept in the Dice mean, f16 logits") {
+    LossCase lc;
+    lc.present = 3;
+    lc.logits_dt = DType::F16;
+    check_loss_case(lc, 1e-2);
+  }
+  SUBCASE("every pixel ignored: losses and gradient are 0") {
+    LossCase lc;
+    lc.all_ignored = true;
+    const FusedResult r = run_fused(lc, make_data(lc), 1.0f);
+    CHECK(r.losses == std::vector<double>{0, 0, 0, 0});
+    for (double g : r.grad) CHECK(g == 0.0);
+    for (double g : r.grad_sums) CHECK(g == 0.0);
+  }
+}
+
+namespace {
+Tensor device_floats(const std::vector<float>& v) {
+  return Tensor::from_vector(v, {static_cast<int64_t>(v.size())}).to(Device::cuda());
+}
+}  // namespace
+
+TEST_CASE("gradient check, AdamW and loss scale on the device follow REFERENCE.md section 5") {
+  if (!testing::cuda_suite_enabled()) return;
+  const int64_t n = 1000;
+  const float loss_scale = 1024.0f, lr = 1e-2f, wd = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+  std::vector<float> grads(n), params(n);
+  Generator gen(5);
+  for (int64_t i = 0; i < n; ++i) {
+    grads[i] = static_cast<float>(gen.next_uniform(-0.1, 0.1)) * loss_scale;
+    params[i] = static_cast<float>(gen.next_uniform(-1.0, 1.0));
+  }
+  double sumsq = 0;
+  for (float g : grads) sumsq += static_cast<double>(g) * g;
+  const double total = std::sqrt(sumsq) / loss_scale, coef = std::min(1.0, 1.0 / (total + 1e-6));
+  const cudaStream_t stream = cuda::context().stream();
+  Tensor g = device_floats(grads), scale = device_floats({loss_scale});
+  Tensor state = Tensor::empty({cuda::kGradStateFloats}, DType::F32, Device::cuda());
+  Tensor scratch = Tensor::empty({2 * cuda::kGradCheckBlocks}, DType::F32, Device::cuda());
+  cuda::check_gradients(g.data<float>(), n, scale.data<float>(), 1.0f, state.data<float>(), scratch.data<float>(),
+                        stream);
+  const std::vector<double> s = state.to_double_vector();
+  CHECK(s[0] == 0.0);
+  CHECK(s[1] == doctest::Approx(sumsq).epsilon(1e-5));
+  CHECK(s[2] == doctest::Approx(total).epsilon(1e-5));
+  CHECK(s[3] == doctest::Approx(coef).epsilon(1e-5));
+
+  // Two AdamW steps against the formula in f64.
+  Tensor p = device_floats(params), m = device_floats(std::vector<float>(n, 0)),
+         v = device_floats(std::vector<float>(n, 0));
+  Tensor half = Tensor::empty({n}, DType::F16, Device::cuda());
+  Tensor step = Tensor::from_vector(std::vector<int32_t>{0}, {1}).to(Device::cuda());
+  const cuda::AdamWArgs args{lr, b1, b2, eps, wd};
+  for (int k = 0; k < 2; ++k)
+    cuda::adamw_step(args, p.data<float>(), g.data<float>(), m.data<float>(), v.data<float>(), half.raw_data(), n,
+                     step.data<int32_t>(), scale.data<float>(), state.data<float>(), stream);
+  std::vector<double> ref(params.begin(), params.end()), mr(n, 0), vr(n, 0);
+  for (int t = 1; t <= 2; ++t)
+    for (int64_t i = 0; i < n; ++i) {
+      const double gi = grads[i] / loss_scale * coef;
+      ref[i] -= lr * wd * ref[i];
+      mr[i] = b1 * mr[i] + (1 - b1) * gi;
+      vr[i] = b2 * vr[i] + (1 - b2) * gi * gi;
+      ref[i] -= lr * (mr[i] / (1 - std::pow(b1, t))) / (std::sqrt(vr[i] / (1 - std::pow(b2, t))) + eps);
+    }
+  const std::vector<double> got = p.to_double_vector(), got_half = half.to_double_vector();
+  double err = 0, half_err = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    err = std::max(err, std::fabs(got[i] - ref[i]));
+    half_err = std::max(half_err, std::fabs(got_half[i] - got[i]));
+  }
+  CHECK(err <= 1e-5);
+  CHECK(half_err <= 1e-3);  // f16 spacing near 1 is 2^-10
+  CHECK(step.item() == 2.0);
+
+  // An inf anywhere: found, the step is skipped (parameters and step count unchanged).
+  grads[500] = INFINITY;
+  g = device_floats(grads);
+  cuda::check_gradients(g.data<float>(), n, scale.data<float>(), 1.0f, state.data<float>(), scratch.data<float>(),
+                        stream);
+  CHECK(state.to_double_vector()[0] == 1.0);
+  cuda::adamw_step(args, p.data<float>(), g.data<float>(), m.data<float>(), v.data<float>(), half.raw_data(), n,
+                   step.data<int32_t>(), scale.data<float>(), state.data<float>(), stream);
+  CHECK(p.to_double_vector() == got);
+  CHECK(step.item() == 2.0);
+
+  // Loss scale: halved on inf; doubled after growth_interval (here 2) clean steps.
+  Tensor clean = Tensor::from_vector(std::vector<int32_t>{1}, {1}).to(Device::cuda());
+  cuda::update_loss_scale(scale.data<float>(), clean.data<int32_t>(), state.data<float>(), 2, stream);
+  CHECK(scale.item() == 512.0);
+  CHECK(clean.item() == 0.0);
+  grads[500] = 0.0f;
+  g = device_floats(grads);
+  for (int k = 0; k < 2; ++k) {
+    cuda::check_gradients(g.data<float>(), n, scale.data<float>(), 1.0f, state.data<float>(), scratch.data<float>(),
+                          stream);
+    cuda::update_loss_scale(scale.data<float>(), clean.data<int32_t>(), state.data<float>(), 2, stream);
+  }
+  CHECK(scale.item() == 1024.0);
+  CHECK(clean.item() == 0.0);
+}
+#endif
