@@ -64,7 +64,7 @@ void run_train_bench(const TrainBenchOptions& o) {
   nn::LossScaler scaler(scaler_options);
   LossSetup loss;
   loss.weights = losses::loss_config(o.loss);
-  StepContext ctx{*model, optimizer, scaler, model->parameters(), loss, 1.0, device};
+  StepContext ctx{*model, optimizer, scaler, model->parameters(), loss, 1.0, device, o.amp};
   const data::Batch batch = synthetic_batch(o, width, height);
   using Clock = std::chrono::steady_clock;
   std::vector<double> ms;

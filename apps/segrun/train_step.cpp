@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "engine/autograd.h"
+#include "nn/autocast.h"
 #include "nn/grad_scaling.h"
 
 namespace segrun::app {
@@ -42,6 +43,11 @@ void restore_buffers(nn::Module& model, const std::vector<Tensor>& saved) {
   }
 }
 
+Tensor forward_logits(StepContext& ctx, const Tensor& images) {
+  const nn::AutocastGuard autocast(ctx.amp);
+  return ctx.model.forward(images);
+}
+
 }  // namespace
 
 TermValues probe_parameter_gradients(StepContext& ctx, const Tensor& images, const Tensor& labels) {
@@ -55,7 +61,7 @@ TermValues probe_parameter_gradients(StepContext& ctx, const Tensor& images, con
   for (const auto& [name, single] : terms) {
     if (single.ce + single.dice + single.focal <= 0) continue;
     ctx.model.zero_grad();
-    const Tensor logits = ctx.model.forward(images);
+    const Tensor logits = forward_logits(ctx, images);
     backward(losses::combined_loss(logits, labels, single, options).total);
     norms[name] = nn::clip_grad_norm(ctx.parameters, std::numeric_limits<double>::infinity());
   }
@@ -70,7 +76,7 @@ StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
   StepRecord r;
   if (probe) r.param_grad_norm = probe_parameter_gradients(ctx, images, labels);
   ctx.model.zero_grad();
-  const Tensor logits = ctx.model.forward(images);
+  const Tensor logits = forward_logits(ctx, images);
   losses::LossOptions options = ctx.loss.options;
   options.grad_stats = true;
   const losses::LossTerms terms = losses::combined_loss(logits, labels, ctx.loss.weights, options);

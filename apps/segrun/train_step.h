@@ -20,6 +20,7 @@ struct StepContext {
   LossSetup loss;
   double clip_norm = 1.0;
   Device device;
+  bool amp = false;  // FP16 convolutions on CUDA (nn::AutocastGuard)
 };
 
 // Fills every StepRecord field except epoch and step. With `probe`, first measures each active

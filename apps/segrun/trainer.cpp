@@ -111,7 +111,8 @@ double train_epoch(Session& s, int epoch) {
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));
-  StepContext ctx{*s.model, *s.optimizer, *s.scaler, s.model->parameters(), s.loss, s.config.clip_norm, s.device};
+  StepContext ctx{*s.model, *s.optimizer, *s.scaler, s.model->parameters(), s.loss, s.config.clip_norm, s.device,
+                  s.config.amp};
   s.progress.start_epoch(epoch, s.config.epochs, steps);
   double loss_sum = 0;
   size_t counted = 0;
@@ -134,7 +135,8 @@ double train_epoch(Session& s, int epoch) {
 
 // Validates, logs the epoch, keeps the best epoch's predictions, then checkpoints.
 void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point started) {
-  const ValidationResult val = validate(*s.model, *s.data.val_cache, s.loss, s.data.num_classes(), s.config.batch, s.device);
+  const ValidationResult val = validate(*s.model, *s.data.val_cache, s.loss, s.data.num_classes(), s.config.batch, s.device,
+                                          s.config.amp);
   EpochRecord record;
   record.epoch = epoch;
   record.train_loss = train_loss;

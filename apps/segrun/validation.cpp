@@ -9,6 +9,7 @@
 #include "data/loader.h"
 #include "engine/autograd.h"
 #include "eval/boundary_iou.h"
+#include "nn/autocast.h"
 
 namespace segrun::app {
 
@@ -30,8 +31,9 @@ std::vector<uint8_t> argmax_labels(const Tensor& logits) {
 }
 
 ValidationResult validate(nn::SegmentationModel& model, const data::SplitCache& cache, const LossSetup& loss,
-                          int num_classes, int batch_size, Device device) {
+                          int num_classes, int batch_size, Device device, bool amp) {
   NoGradGuard no_grad;
+  const nn::AutocastGuard autocast(amp);
   model.eval();
   ValidationResult result;
   const size_t pixels = static_cast<size_t>(cache.width()) * cache.height();

@@ -25,7 +25,7 @@ struct ValidationResult {
 };
 
 ValidationResult validate(nn::SegmentationModel& model, const data::SplitCache& cache, const LossSetup& loss,
-                          int num_classes, int batch_size, Device device);
+                          int num_classes, int batch_size, Device device, bool amp);
 
 // Argmax over the last dimension of (N,H,W,C) logits on the CPU.
 std::vector<uint8_t> argmax_labels(const Tensor& logits);
