@@ -32,9 +32,11 @@ void write_study_file(const AblationPlan& plan, const std::string& best) {
   Json runs = Json::array();
   for (const std::string& c : plan.configs) runs.push_back(run_folder_name(plan.model, c));
   if (!plan.then_model.empty() && !best.empty()) runs.push_back(run_folder_name(plan.then_model, best));
-  write_json_atomic(join_path(plan.out, "ablation.json"),
-                    {{"model", plan.model}, {"configs", plan.configs}, {"then", plan.then_model},
-                     {"best_config", best}, {"runs", runs}});
+  write_json_atomic(join_path(plan.out, "ablation.json"), {{"model", plan.model},
+                                                           {"configs", plan.configs},
+                                                           {"then", plan.then_model},
+                                                           {"best_config", best},
+                                                           {"runs", runs}});
 }
 
 // Trains one run unless it has finished; an interrupted run resumes.
@@ -64,7 +66,8 @@ std::vector<std::string> parse_config_list(const std::string& text) {
   std::string name;
   while (std::getline(in, name, ',')) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
-      throw std::invalid_argument("--configs: unknown configuration '" + name + "' (known: all or a comma list of equal, "
+      throw std::invalid_argument("--configs: unknown configuration '" + name +
+                                  "' (known: all or a comma list of equal, "
                                   "ce_dominant, dice_dominant, focal_dominant, ce_only, dice_only, focal_only)");
     }
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
@@ -87,7 +90,9 @@ void parse_shard(const std::string& text, int& index, int& count) {
   }
 }
 
-std::string run_folder_name(const std::string& model, const std::string& config) { return model + "-" + config; }
+std::string run_folder_name(const std::string& model, const std::string& config) {
+  return model + "-" + config;
+}
 
 AblationOutcome run_ablation(const AblationPlan& plan) {
   make_directories(plan.out);
@@ -103,7 +108,8 @@ AblationOutcome run_ablation(const AblationPlan& plan) {
     if (static_cast<int>(plan.configs.size() % plan.shard_count) == plan.shard_index) {
       run_one(plan, plan.then_model, outcome.best_config, outcome);
     }
-    then_done = run_state(join_path(plan.out, run_folder_name(plan.then_model, outcome.best_config))) == RunState::Finished;
+    then_done =
+        run_state(join_path(plan.out, run_folder_name(plan.then_model, outcome.best_config))) == RunState::Finished;
   }
   outcome.complete = !outcome.best_config.empty() && then_done;
   if (outcome.complete) outcome.report_html = report::write_report(plan.out, {}).html;

@@ -33,7 +33,8 @@ void run_ablation_command(AblationFlags& flags) {
   if (outcome.complete) {
     std::printf("best configuration: %s\nreport: %s\n", outcome.best_config.c_str(), outcome.report_html.c_str());
   } else {
-    std::printf("study incomplete (other shards still running); run `segrun report %s` once they finish\n", plan.out.c_str());
+    std::printf("study incomplete (other shards still running); run `segrun report %s` once they finish\n",
+                plan.out.c_str());
   }
 }
 

@@ -1,11 +1,11 @@
 // segrun bench train: times a full training step (forward, combined loss, backward, unscale,
 // clip, AdamW) on synthetic batches; prints one JSON object.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
-
-#include <sys/resource.h>
 
 #include "apps/segrun/commands.h"
 #include "apps/segrun/train_config.h"
@@ -53,7 +53,8 @@ void run_train_bench(const TrainBenchOptions& o) {
   if (o.amp && o.device == "cpu") throw std::invalid_argument("bench train: --amp needs --device cuda");
   if (o.runs < 3) throw std::invalid_argument("bench train: --runs must be >= 3");
   const Device device = Device::parse(o.device);
-  if (device.is_cuda() && !cuda_info().built) throw std::invalid_argument("bench train: this segrun was built without CUDA");
+  if (device.is_cuda() && !cuda_info().built)
+    throw std::invalid_argument("bench train: this segrun was built without CUDA");
   set_cpu_threads(o.threads);
   Generator gen(42);
   std::unique_ptr<nn::SegmentationModel> model = models::make_model(o.model, 3, o.classes, o.width, gen);
@@ -76,12 +77,23 @@ void run_train_bench(const TrainBenchOptions& o) {
   }
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
-  const nlohmann::json out = {{"bench", "train"}, {"model", o.model}, {"loss", o.loss}, {"device", device.str()},
-                              {"amp", o.amp}, {"threads", cpu_thread_count()}, {"batch", o.batch},
-                              {"width", width}, {"height", height}, {"model_width", o.width},
-                              {"params", model->parameter_count()}, {"warmup", o.warmup}, {"runs", o.runs},
-                              {"step_ms", median}, {"step_ms_min", ms.front()},
-                              {"img_per_s", 1000.0 * o.batch / median}, {"peak_mib", peak_host_mib()},
+  const nlohmann::json out = {{"bench", "train"},
+                              {"model", o.model},
+                              {"loss", o.loss},
+                              {"device", device.str()},
+                              {"amp", o.amp},
+                              {"threads", cpu_thread_count()},
+                              {"batch", o.batch},
+                              {"width", width},
+                              {"height", height},
+                              {"model_width", o.width},
+                              {"params", model->parameter_count()},
+                              {"warmup", o.warmup},
+                              {"runs", o.runs},
+                              {"step_ms", median},
+                              {"step_ms_min", ms.front()},
+                              {"img_per_s", 1000.0 * o.batch / median},
+                              {"peak_mib", peak_host_mib()},
                               {"peak_mib_source", "host peak RSS"}};
   std::printf("%s\n", out.dump().c_str());
 }
@@ -92,7 +104,9 @@ void add_bench_train(CLI::App& bench) {
   auto o = std::make_shared<TrainBenchOptions>();
   CLI::App* cmd = bench.add_subcommand("train", "Time one full training step on synthetic batches");
   cmd->add_option("--model", o->model, "Network")->check(CLI::IsMember(models::model_names()))->capture_default_str();
-  cmd->add_option("--loss", o->loss, "Loss configuration")->check(CLI::IsMember(loss_config_names()))->capture_default_str();
+  cmd->add_option("--loss", o->loss, "Loss configuration")
+      ->check(CLI::IsMember(loss_config_names()))
+      ->capture_default_str();
   cmd->add_option("--size", o->size, "Input WIDTHxHEIGHT (multiples of 16)")->capture_default_str();
   cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--width", o->width, "Model width")->check(CLI::PositiveNumber)->capture_default_str();

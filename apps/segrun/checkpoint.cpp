@@ -16,9 +16,12 @@ constexpr const char* kStateKey = "segrun.loop_state";
 Json best_to_json(const BestScores& b) {
   Json per_class = Json::array();
   for (double v : b.per_class_iou) per_class.push_back(std::isfinite(v) ? Json(v) : Json(nullptr));
-  return {{"epoch", b.epoch},         {"miou", b.miou},
-          {"pixel_accuracy", b.pixel_accuracy}, {"mean_dice", b.mean_dice},
-          {"boundary_iou", b.boundary_iou}, {"per_class_iou", per_class}};
+  return {{"epoch", b.epoch},
+          {"miou", b.miou},
+          {"pixel_accuracy", b.pixel_accuracy},
+          {"mean_dice", b.mean_dice},
+          {"boundary_iou", b.boundary_iou},
+          {"per_class_iou", per_class}};
 }
 
 BestScores best_from_json(const Json& j) {
@@ -41,8 +44,10 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const nn:
   std::vector<nn::FileTensor> tensors = nn::state_dict_tensors(model, "model.");
   for (nn::FileTensor& t : optimizer.state_tensors("optimizer.")) tensors.push_back(std::move(t));
   for (nn::FileTensor& t : scaler.state_tensors("scaler.")) tensors.push_back(std::move(t));
-  Json loop = {{"next_epoch", state.next_epoch}, {"next_step", state.next_step},
-               {"log_lines", state.log_lines},   {"elapsed_s", state.elapsed_s},
+  Json loop = {{"next_epoch", state.next_epoch},
+               {"next_step", state.next_step},
+               {"log_lines", state.log_lines},
+               {"elapsed_s", state.elapsed_s},
                {"rng", {{"seed", state.seed}, {"epoch", state.next_epoch}}}};
   loop["best"] = state.has_best ? best_to_json(state.best) : Json(nullptr);
   nn::write_safetensors(path, tensors, {{kStateKey, loop.dump()}});
@@ -56,7 +61,8 @@ LoopState load_checkpoint(const std::string& path, nn::Module& model, nn::AdamW&
   optimizer.load_state(file, "optimizer.", path);
   scaler.load_state(file, "scaler.", path);
   const auto it = file.metadata.find(kStateKey);
-  if (it == file.metadata.end()) throw std::runtime_error(path + ": not a segrun training checkpoint (no " + kStateKey + ")");
+  if (it == file.metadata.end())
+    throw std::runtime_error(path + ": not a segrun training checkpoint (no " + kStateKey + ")");
   const Json loop = Json::parse(it->second);
   LoopState state;
   state.next_epoch = loop.at("next_epoch").get<int>();

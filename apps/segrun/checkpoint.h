@@ -15,8 +15,8 @@ namespace segrun::app {
 struct LoopState {
   int next_epoch = 0;
   long next_step = 0;
-  size_t log_lines = 0;   // log.jsonl lines belonging to the completed epochs
-  double elapsed_s = 0;   // training wall time so far
+  size_t log_lines = 0;  // log.jsonl lines belonging to the completed epochs
+  double elapsed_s = 0;  // training wall time so far
   uint64_t seed = 0;
   bool has_best = false;
   BestScores best;

@@ -115,12 +115,18 @@ void add_predict_command(CLI::App& root) {
   auto o = std::make_shared<PredictOptions>();
   CLI::App* cmd = root.add_subcommand("predict", "Segment an image or a folder of images with trained weights");
   cmd->add_option("--model", o->model, "Network")->required()->check(CLI::IsMember(models::model_names()));
-  cmd->add_option("--weights", o->weights, "best.safetensors of a run, or a model state dict")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--input", o->input, "An image or a folder of .png/.jpg images")->required()->check(CLI::ExistingPath);
+  cmd->add_option("--weights", o->weights, "best.safetensors of a run, or a model state dict")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--input", o->input, "An image or a folder of .png/.jpg images")
+      ->required()
+      ->check(CLI::ExistingPath);
   cmd->add_option("--out", o->out, "Output folder (one PNG per input)")->required();
   cmd->add_flag("--color", o->color, "Write colour images (data set palette) instead of train-id label maps");
-  cmd->add_option("--classes", o->classes, "Classes (when no config.json is next to the weights)")->capture_default_str();
-  cmd->add_option("--width", o->width, "Model width (when no config.json is next to the weights)")->capture_default_str();
+  cmd->add_option("--classes", o->classes, "Classes (when no config.json is next to the weights)")
+      ->capture_default_str();
+  cmd->add_option("--width", o->width, "Model width (when no config.json is next to the weights)")
+      ->capture_default_str();
   cmd->add_option("--size", o->size, "Network input WIDTHxHEIGHT (default: the run's, else 512x256)");
   cmd->add_option("--device", o->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   cmd->callback([o] { run_predict(*o); });

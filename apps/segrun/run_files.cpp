@@ -1,12 +1,12 @@
 #include "apps/segrun/run_files.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <unistd.h>
 
 namespace segrun::app {
 
@@ -71,7 +71,9 @@ std::vector<Json> read_json_lines(const std::string& path) {
   return lines;
 }
 
-bool file_exists(const std::string& path) { return fs::exists(path); }
+bool file_exists(const std::string& path) {
+  return fs::exists(path);
+}
 
 void make_directories(const std::string& path) {
   std::error_code ec;

@@ -1,9 +1,8 @@
 #pragma once
 // File primitives of a run directory: atomic rewrites, JSON and JSON-lines I/O.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace segrun::app {
 

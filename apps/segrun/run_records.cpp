@@ -9,7 +9,9 @@ namespace segrun::app {
 
 namespace {
 
-Json number_or_null(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+Json number_or_null(double v) {
+  return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
 
 Json numbers_or_null(const std::vector<double>& values) {
   Json out = Json::array();
@@ -44,19 +46,30 @@ double population_std(const std::vector<double>& v) {
 }  // namespace
 
 Json to_json(const StepRecord& r) {
-  Json j = {{"type", "step"}, {"epoch", r.epoch}, {"step", r.step}, {"loss", number_or_null(r.loss)},
-            {"terms", r.terms}, {"grad_norm", number_or_null(r.grad_norm)}, {"loss_scale", r.loss_scale},
-            {"skipped", r.skipped}, {"lr", r.lr}, {"logit_grad_norm", r.logit_grad_norm}};
+  Json j = {{"type", "step"},
+            {"epoch", r.epoch},
+            {"step", r.step},
+            {"loss", number_or_null(r.loss)},
+            {"terms", r.terms},
+            {"grad_norm", number_or_null(r.grad_norm)},
+            {"loss_scale", r.loss_scale},
+            {"skipped", r.skipped},
+            {"lr", r.lr},
+            {"logit_grad_norm", r.logit_grad_norm}};
   j["ce_dice_cosine"] = r.ce_dice_cosine ? number_or_null(*r.ce_dice_cosine) : Json(nullptr);
   if (!r.param_grad_norm.empty()) j["param_grad_norm"] = r.param_grad_norm;
   return j;
 }
 
 Json to_json(const EpochRecord& r) {
-  return {{"type", "epoch"},        {"epoch", r.epoch},
-          {"train_loss", r.train_loss}, {"val_loss", r.val_loss},
-          {"val_miou", r.val_miou}, {"pixel_accuracy", r.pixel_accuracy},
-          {"per_class_iou", numbers_or_null(r.per_class_iou)}, {"lr", r.lr},
+  return {{"type", "epoch"},
+          {"epoch", r.epoch},
+          {"train_loss", r.train_loss},
+          {"val_loss", r.val_loss},
+          {"val_miou", r.val_miou},
+          {"pixel_accuracy", r.pixel_accuracy},
+          {"per_class_iou", numbers_or_null(r.per_class_iou)},
+          {"lr", r.lr},
           {"time_s", r.time_s}};
 }
 
@@ -93,8 +106,10 @@ RunLog read_run_log(const std::string& path) {
   RunLog log;
   for (const Json& line : read_json_lines(path)) {
     const std::string type = line.value("type", "");
-    if (type == "step") log.steps.push_back(step_from_json(line));
-    else if (type == "epoch") log.epochs.push_back(epoch_from_json(line));
+    if (type == "step")
+      log.steps.push_back(step_from_json(line));
+    else if (type == "epoch")
+      log.epochs.push_back(epoch_from_json(line));
   }
   return log;
 }

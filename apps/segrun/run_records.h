@@ -17,14 +17,14 @@ struct StepRecord {
   int epoch = 0;
   long step = 0;  // global optimiser step index, counting skipped steps
   double loss = 0;
-  TermValues terms;            // unweighted term values
-  double grad_norm = 0;        // total parameter-gradient norm before clipping (unscaled)
+  TermValues terms;      // unweighted term values
+  double grad_norm = 0;  // total parameter-gradient norm before clipping (unscaled)
   double loss_scale = 1;
-  bool skipped = false;        // inf/NaN gradient: optimiser step skipped, scale halved
+  bool skipped = false;  // inf/NaN gradient: optimiser step skipped, scale halved
   double lr = 0;
-  TermValues logit_grad_norm;  // || w_k dL_k/dz || per active term
+  TermValues logit_grad_norm;            // || w_k dL_k/dz || per active term
   std::optional<double> ce_dice_cosine;  // cos(dL_ce/dz, dL_dice/dz) when both are active
-  TermValues param_grad_norm;  // || w_k dL_k/dtheta || on probe steps only
+  TermValues param_grad_norm;            // || w_k dL_k/dtheta || on probe steps only
 };
 
 struct EpochRecord {

@@ -23,7 +23,9 @@ void add_train_command(CLI::App& root) {
   auto config = std::make_shared<TrainConfig>();
   auto weights = std::make_shared<std::string>();
   CLI::App* cmd = root.add_subcommand("train", "Train one model with one loss configuration (paper protocol)");
-  cmd->add_option("--model", config->model, "Network")->check(CLI::IsMember(models::model_names()))->capture_default_str();
+  cmd->add_option("--model", config->model, "Network")
+      ->check(CLI::IsMember(models::model_names()))
+      ->capture_default_str();
   add_loss_flags(*cmd, *config, *weights);
   add_training_flags(*cmd, *config);
   cmd->add_option("--out", config->out, "Run directory")->required();

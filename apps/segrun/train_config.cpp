@@ -11,8 +11,21 @@ namespace segrun::app {
 namespace {
 
 // Fields of config.json that change what a resumed run computes.
-const char* const kResumeKeys[] = {"model", "loss", "weights", "dataset", "root", "size", "epochs", "batch", "lr",
-                                   "amp", "device", "seed", "width", "class_weights", "max_steps_per_epoch",
+const char* const kResumeKeys[] = {"model",
+                                   "loss",
+                                   "weights",
+                                   "dataset",
+                                   "root",
+                                   "size",
+                                   "epochs",
+                                   "batch",
+                                   "lr",
+                                   "amp",
+                                   "device",
+                                   "seed",
+                                   "width",
+                                   "class_weights",
+                                   "max_steps_per_epoch",
                                    "grad_probe_every"};
 
 }  // namespace
@@ -31,7 +44,8 @@ void parse_size(const std::string& text, int& width, int& height) {
     throw std::invalid_argument("--size " + text + ": expected WIDTHxHEIGHT, e.g. 512x256");
   }
   if (width % 16 != 0 || height % 16 != 0) {
-    throw std::invalid_argument("--size " + text + ": width and height must be multiples of 16 (the models downsample 16x)");
+    throw std::invalid_argument("--size " + text +
+                                ": width and height must be multiples of 16 (the models downsample 16x)");
   }
 }
 
@@ -88,14 +102,16 @@ Json to_json(const TrainConfig& c) {
 void check_resume_compatible(const Json& stored, const Json& requested, const std::string& run_dir) {
   for (const char* key : kResumeKeys) {
     if (stored.value(key, Json()) != requested.value(key, Json())) {
-      throw std::invalid_argument("--resume: " + run_dir + " was started with --" + key + " " + stored.value(key, Json()).dump() +
-                                  ", not " + requested.value(key, Json()).dump());
+      throw std::invalid_argument("--resume: " + run_dir + " was started with --" + key + " " +
+                                  stored.value(key, Json()).dump() + ", not " + requested.value(key, Json()).dump());
     }
   }
 }
 
 void add_training_flags(CLI::App& cmd, TrainConfig& c) {
-  cmd.add_option("--dataset", c.dataset, "Data set layout")->check(CLI::IsMember({"cityscapes", "camvid", "list"}))->capture_default_str();
+  cmd.add_option("--dataset", c.dataset, "Data set layout")
+      ->check(CLI::IsMember({"cityscapes", "camvid", "list"}))
+      ->capture_default_str();
   cmd.add_option("--root", c.root, "Data set root folder")->required()->check(CLI::ExistingDirectory);
   const CLI::Validator size_check(
       [](std::string& s) {
@@ -108,22 +124,33 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
         return std::string();
       },
       "WxH");
-  cmd.add_option_function<std::string>("--size", [&c](const std::string& s) { parse_size(s, c.width_px, c.height_px); },
-                                       "Training size WIDTHxHEIGHT, multiples of 16 (default 512x256)")
+  cmd.add_option_function<std::string>(
+         "--size", [&c](const std::string& s) { parse_size(s, c.width_px, c.height_px); },
+         "Training size WIDTHxHEIGHT, multiples of 16 (default 512x256)")
       ->check(size_check);
   cmd.add_option("--epochs", c.epochs, "Epochs")->check(CLI::PositiveNumber)->capture_default_str();
   cmd.add_option("--batch", c.batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd.add_option("--lr", c.lr, "AdamW learning rate (the paper's 1e-4)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd.add_option("--lr", c.lr, "AdamW learning rate (the paper's 1e-4)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd.add_flag("--amp", c.amp, "FP16 mixed precision with dynamic loss scaling (CUDA only)");
   cmd.add_option("--device", c.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   cmd.add_option("--seed", c.seed, "Seed of every random stream")->capture_default_str();
-  cmd.add_option("--width", c.width, "Model width (Attention U-Net first-level channels)")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd.add_option("--class-weights", c.class_weights, "CE class weights: enet, median, none or a file")->capture_default_str();
+  cmd.add_option("--width", c.width, "Model width (Attention U-Net first-level channels)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--class-weights", c.class_weights, "CE class weights: enet, median, none or a file")
+      ->capture_default_str();
   cmd.add_option("--cache-dir", c.cache_dir, "Preprocessed-split cache (default: .segrun-cache next to the run)");
   cmd.add_option("--threads", c.threads, "CPU threads for the kernels (0 = all)")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--loader-threads", c.loader_threads, "Batch preparation threads")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd.add_option("--max-steps-per-epoch", c.max_steps_per_epoch, "Stop each epoch after N steps (0 = whole split)")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--grad-probe-every", c.grad_probe_every, "Every N steps, each term's parameter-gradient norm (0 = off)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--loader-threads", c.loader_threads, "Batch preparation threads")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--max-steps-per-epoch", c.max_steps_per_epoch, "Stop each epoch after N steps (0 = whole split)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--grad-probe-every", c.grad_probe_every,
+                 "Every N steps, each term's parameter-gradient norm (0 = off)")
+      ->check(CLI::NonNegativeNumber);
   cmd.add_flag("--quiet", c.quiet, "Only the per-epoch lines");
   cmd.add_option("--stop-after-epochs", c.stop_after_epochs, "Stop as if interrupted after N epochs (resume tests)")
       ->check(CLI::NonNegativeNumber)

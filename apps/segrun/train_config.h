@@ -1,10 +1,9 @@
 #pragma once
 // Everything that defines a training run: parsed from `segrun train` flags, stored as the run's
 // config.json, compared on --resume.
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "apps/segrun/run_files.h"
 

@@ -23,8 +23,12 @@ using Clock = std::chrono::steady_clock;
 struct RunFiles {
   std::string dir, config, log, metrics, last, best;
   explicit RunFiles(const std::string& d)
-      : dir(d), config(join_path(d, "config.json")), log(join_path(d, "log.jsonl")), metrics(join_path(d, "metrics.json")),
-        last(join_path(d, "last.safetensors")), best(join_path(d, "best.safetensors")) {}
+      : dir(d),
+        config(join_path(d, "config.json")),
+        log(join_path(d, "log.jsonl")),
+        metrics(join_path(d, "metrics.json")),
+        last(join_path(d, "last.safetensors")),
+        best(join_path(d, "best.safetensors")) {}
 };
 
 // Everything one run holds while it trains.
@@ -77,7 +81,8 @@ void open_run_directory(Session& s) {
   const Json config = run_config_json(s);
   if (file_exists(s.files.config)) {
     if (!s.config.resume) {
-      throw std::invalid_argument("--out " + s.files.dir + " already holds a run; pass --resume to continue it or choose another folder");
+      throw std::invalid_argument("--out " + s.files.dir +
+                                  " already holds a run; pass --resume to continue it or choose another folder");
     }
     check_resume_compatible(read_json_file(s.files.config), config, s.files.dir);
   }
@@ -111,8 +116,8 @@ double train_epoch(Session& s, int epoch) {
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));
-  StepContext ctx{*s.model, *s.optimizer, *s.scaler, s.model->parameters(), s.loss, s.config.clip_norm, s.device,
-                  s.config.amp};
+  StepContext ctx{*s.model, *s.optimizer,       *s.scaler, s.model->parameters(),
+                  s.loss,   s.config.clip_norm, s.device,  s.config.amp};
   s.progress.start_epoch(epoch, s.config.epochs, steps);
   double loss_sum = 0;
   size_t counted = 0;
@@ -135,8 +140,8 @@ double train_epoch(Session& s, int epoch) {
 
 // Validates, logs the epoch, keeps the best epoch's predictions, then checkpoints.
 void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point started) {
-  const ValidationResult val = validate(*s.model, *s.data.val_cache, s.loss, s.data.num_classes(), s.config.batch, s.device,
-                                          s.config.amp);
+  const ValidationResult val =
+      validate(*s.model, *s.data.val_cache, s.loss, s.data.num_classes(), s.config.batch, s.device, s.config.amp);
   EpochRecord record;
   record.epoch = epoch;
   record.train_loss = train_loss;
@@ -151,9 +156,10 @@ void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point st
   const bool best = !s.state.has_best || val.metrics.miou > s.state.best.miou;
   if (best) {
     s.state.has_best = true;
-    s.state.best = {epoch, val.metrics.miou, val.metrics.pixel_accuracy, val.metrics.mean_dice, val.boundary_iou,
-                    val.metrics.iou};
-    write_validation_outputs(s.files.dir, val, s.data.val_cache->width(), s.data.val_cache->height(), s.data.val_ids, epoch);
+    s.state.best = {
+        epoch, val.metrics.miou, val.metrics.pixel_accuracy, val.metrics.mean_dice, val.boundary_iou, val.metrics.iou};
+    write_validation_outputs(s.files.dir, val, s.data.val_cache->width(), s.data.val_cache->height(), s.data.val_ids,
+                             epoch);
   }
   s.state.next_epoch = epoch + 1;
   s.state.elapsed_s += record.time_s;
@@ -174,9 +180,18 @@ RunState run_state(const std::string& run_dir) {
 
 std::optional<RunMetrics> run_training(const TrainConfig& config) {
   const RunFiles files(config.out);
-  if (config.resume && run_state(config.out) == RunState::Finished) return metrics_from_json(read_json_file(files.metrics));
+  if (config.resume && run_state(config.out) == RunState::Finished)
+    return metrics_from_json(read_json_file(files.metrics));
   if (config.threads > 0) set_cpu_threads(config.threads);
-  Session s{config, files, load_training_data(config), Device::parse(config.device), nullptr, nullptr, nullptr, {}, {},
+  Session s{config,
+            files,
+            load_training_data(config),
+            Device::parse(config.device),
+            nullptr,
+            nullptr,
+            nullptr,
+            {},
+            {},
             Progress(std::filesystem::path(config.out).filename().string(), config.quiet)};
   build_model(s);
   open_run_directory(s);

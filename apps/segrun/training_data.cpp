@@ -11,7 +11,7 @@ namespace segrun::app {
 
 std::string split_cache_path(const TrainConfig& config, const std::string& split) {
   const std::string root = std::filesystem::absolute(config.root).lexically_normal().string();
-  const size_t root_hash = std::hash<std::string>{}(root) & 0xffffffffu;
+  const size_t root_hash = std::hash<std::string>{}(root)&0xffffffffu;
   char name[160];
   std::snprintf(name, sizeof name, "%s-%08zx-%s-%dx%d.cache", config.dataset.c_str(), root_hash, split.c_str(),
                 config.width_px, config.height_px);
@@ -26,8 +26,9 @@ TrainingData load_training_data(const TrainConfig& config) {
   if (d.val.samples.empty()) throw std::runtime_error(config.root + ": the val split has no samples");
   make_directories(config.cache_dir);
   const int threads = std::max(1, config.loader_threads);
-  d.train_cache = std::make_unique<data::SplitCache>(data::SplitCache::open_or_build(
-      d.train, split_cache_path(config, "train"), config.width_px, config.height_px, data::ImageResize::Bilinear, threads));
+  d.train_cache = std::make_unique<data::SplitCache>(
+      data::SplitCache::open_or_build(d.train, split_cache_path(config, "train"), config.width_px, config.height_px,
+                                      data::ImageResize::Bilinear, threads));
   d.val_cache = std::make_unique<data::SplitCache>(data::SplitCache::open_or_build(
       d.val, split_cache_path(config, "val"), config.width_px, config.height_px, data::ImageResize::Bilinear, threads));
   const data::ClassFrequencies freq = data::class_frequencies(*d.train_cache, d.num_classes());

@@ -14,7 +14,9 @@
 namespace segrun::app {
 
 std::vector<uint8_t> argmax_labels(const Tensor& logits) {
-  const Tensor host = logits.device().is_cpu() && logits.dtype() == DType::F32 ? logits : logits.contiguous_copy_on(Device::cpu(), DType::F32);
+  const Tensor host = logits.device().is_cpu() && logits.dtype() == DType::F32
+                          ? logits
+                          : logits.contiguous_copy_on(Device::cpu(), DType::F32);
   const int64_t classes = host.size(-1);
   const int64_t pixels = host.numel() / classes;
   const float* z = host.data<float>();
@@ -45,7 +47,8 @@ ValidationResult validate(nn::SegmentationModel& model, const data::SplitCache& 
   double loss_sum = 0;
   size_t batches = 0;
   for (size_t begin = 0; begin < order.size(); begin += static_cast<size_t>(batch_size)) {
-    const std::vector<size_t> indices(order.begin() + begin, order.begin() + std::min(order.size(), begin + batch_size));
+    const std::vector<size_t> indices(order.begin() + begin,
+                                      order.begin() + std::min(order.size(), begin + batch_size));
     const data::Batch batch = data::make_batch(cache, indices, 0, 0, false);
     const Tensor logits = model.forward(batch.images.to(device));
     const losses::LossTerms terms = losses::combined_loss(logits, batch.labels.to(device), loss.weights, loss.options);

@@ -1,9 +1,9 @@
 #include "tests/apps/app_test_util.h"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "apps/segrun/cli.h"
 #include "data/synth.h"
@@ -16,9 +16,13 @@ AppScratchDir::AppScratchDir(const std::string& name)
   std::filesystem::create_directories(path_);
 }
 
-AppScratchDir::~AppScratchDir() { std::filesystem::remove_all(path_); }
+AppScratchDir::~AppScratchDir() {
+  std::filesystem::remove_all(path_);
+}
 
-std::string AppScratchDir::str(const std::string& rel) const { return rel.empty() ? path_.string() : (path_ / rel).string(); }
+std::string AppScratchDir::str(const std::string& rel) const {
+  return rel.empty() ? path_.string() : (path_ / rel).string();
+}
 
 CliResult run_segrun(const std::vector<std::string>& args) {
   std::vector<std::string> storage = {"segrun"};
@@ -51,8 +55,10 @@ const std::string& tiny_dataset_root() {
 }
 
 std::vector<std::string> tiny_training_flags(int epochs) {
-  return {"--dataset", "cityscapes", "--root", tiny_dataset_root(), "--size", "64x32", "--epochs",
-          std::to_string(epochs), "--batch", "3", "--width", "4", "--threads", "2", "--quiet"};
+  return {"--dataset", "cityscapes", "--root",   tiny_dataset_root(),
+          "--size",    "64x32",      "--epochs", std::to_string(epochs),
+          "--batch",   "3",          "--width",  "4",
+          "--threads", "2",          "--quiet"};
 }
 
 std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {

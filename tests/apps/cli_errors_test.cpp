@@ -7,7 +7,9 @@ namespace segrun::test {
 
 namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 void check_usage_error(const std::vector<std::string>& args, const std::string& reason) {
   const CliResult r = run_segrun(args);
@@ -33,7 +35,8 @@ TEST_CASE("train: unknown model, unknown config, missing root, bad size and CPU 
 }
 
 TEST_CASE("ablation: unknown configuration or shard exit 2 with one line") {
-  const std::vector<std::string> base = {"ablation", "--out", "/tmp/segrun_unused_study", "--root", tiny_dataset_root()};
+  const std::vector<std::string> base = {"ablation", "--out", "/tmp/segrun_unused_study", "--root",
+                                         tiny_dataset_root()};
   check_usage_error(concat(base, {"--configs", "equal,dice_heavy"}), "dice_heavy");
   check_usage_error(concat(base, {"--shard", "3/3"}), "--shard");
   check_usage_error(concat(base, {"--then", "segformer"}), "--then");

@@ -1,4 +1,6 @@
 // Run-directory formats: summaries from hand-computed logs, JSON round trips, atomic writes.
+#include "apps/segrun/run_records.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 #include "apps/segrun/report/report_table.h"
 #include "apps/segrun/report/report_writer.h"
 #include "apps/segrun/report/svg_chart.h"
-#include "apps/segrun/run_records.h"
 #include "tests/apps/app_test_util.h"
 
 namespace segrun::test {

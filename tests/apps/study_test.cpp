@@ -12,7 +12,9 @@ namespace segrun::test {
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // metrics.json without the wall time, which differs between any two runs.
 std::string metrics_without_time(const std::string& run_dir) {
@@ -32,17 +34,17 @@ std::vector<app::Json> log_without_times(const std::string& run_dir) {
 TEST_CASE("a two-configuration, one-epoch ablation writes every report section") {
   AppScratchDir dir("study");
   const std::string out = dir.str("study");
-  const CliResult r = run_segrun(concat({"ablation", "--model", "attention_unet", "--configs", "ce_only,dice_dominant",
-                                         "--then", "deeplabv3plus", "--out", out, "--max-steps-per-epoch", "1",
-                                         "--grad-probe-every", "1"},
-                                        tiny_training_flags(1)));
+  const CliResult r =
+      run_segrun(concat({"ablation", "--model", "attention_unet", "--configs", "ce_only,dice_dominant", "--then",
+                         "deeplabv3plus", "--out", out, "--max-steps-per-epoch", "1", "--grad-probe-every", "1"},
+                        tiny_training_flags(1)));
   REQUIRE_MESSAGE(r.code == 0, r.err);
   const app::Json study = app::read_json_file(out + "/ablation.json");
   CHECK(study.at("runs").size() == 3);
   const std::string md = app::read_text_file(out + "/report.md");
-  for (const char* section : {"Table III", "Table IV", "Table V", "Table VI", "Paired significance", "## Convergence",
-                              "## Gradient dynamics", "## Qualitative comparison", "## Per-class IoU", "DeepLabV3+",
-                              " pp"}) {
+  for (const char* section :
+       {"Table III", "Table IV", "Table V", "Table VI", "Paired significance", "## Convergence", "## Gradient dynamics",
+        "## Qualitative comparison", "## Per-class IoU", "DeepLabV3+", " pp"}) {
     CHECK_MESSAGE(contains(md, section), section);
   }
   const std::string html = app::read_text_file(out + "/report.html");
@@ -54,9 +56,10 @@ TEST_CASE("a two-configuration, one-epoch ablation writes every report section")
 
   // A second invocation finds every run finished and trains nothing.
   const auto metrics_time = std::filesystem::last_write_time(out + "/attention_unet-ce_only/metrics.json");
-  const CliResult again = run_segrun(concat({"ablation", "--configs", "ce_only,dice_dominant", "--then", "deeplabv3plus",
-                                             "--out", out, "--max-steps-per-epoch", "1", "--grad-probe-every", "1"},
-                                            tiny_training_flags(1)));
+  const CliResult again =
+      run_segrun(concat({"ablation", "--configs", "ce_only,dice_dominant", "--then", "deeplabv3plus", "--out", out,
+                         "--max-steps-per-epoch", "1", "--grad-probe-every", "1"},
+                        tiny_training_flags(1)));
   CHECK(again.code == 0);
   CHECK(std::filesystem::last_write_time(out + "/attention_unet-ce_only/metrics.json") == metrics_time);
   CHECK(app::read_json_lines(out + "/deeplabv3plus-ce_only/log.jsonl").size() == 2);
@@ -65,7 +68,8 @@ TEST_CASE("a two-configuration, one-epoch ablation writes every report section")
 TEST_CASE("log.jsonl and metrics.json hold every documented field") {
   AppScratchDir dir("fields");
   const std::string run = dir.str("run");
-  REQUIRE(run_segrun(concat({"train", "--loss", "equal", "--out", run, "--max-steps-per-epoch", "2"}, tiny_training_flags(2)))
+  REQUIRE(run_segrun(
+              concat({"train", "--loss", "equal", "--out", run, "--max-steps-per-epoch", "2"}, tiny_training_flags(2)))
               .code == 0);
   size_t steps = 0, epochs = 0;
   for (const app::Json& line : app::read_json_lines(run + "/log.jsonl")) {
@@ -89,8 +93,9 @@ TEST_CASE("log.jsonl and metrics.json hold every documented field") {
   CHECK(steps == 4);
   CHECK(epochs == 2);
   const app::Json m = app::read_json_file(run + "/metrics.json");
-  for (const char* key : {"best_miou", "final_miou", "best_pixel_accuracy", "mean_dice", "boundary_iou", "per_class_iou",
-                          "loss_reduction_pct", "stability", "avg_grad_norm", "min_val_loss", "wall_time_s"}) {
+  for (const char* key :
+       {"best_miou", "final_miou", "best_pixel_accuracy", "mean_dice", "boundary_iou", "per_class_iou",
+        "loss_reduction_pct", "stability", "avg_grad_norm", "min_val_loss", "wall_time_s"}) {
     CHECK_MESSAGE(m.contains(key), key);
   }
   const app::Json per_image = app::read_json_file(run + "/per_image_miou.json");
@@ -101,7 +106,8 @@ TEST_CASE("log.jsonl and metrics.json hold every documented field") {
 
 TEST_CASE("--resume after a stop ends with the same metrics and log as an uninterrupted run") {
   AppScratchDir dir("resume");
-  const std::vector<std::string> flags = concat({"--loss", "dice_dominant", "--max-steps-per-epoch", "2"}, tiny_training_flags(3));
+  const std::vector<std::string> flags =
+      concat({"--loss", "dice_dominant", "--max-steps-per-epoch", "2"}, tiny_training_flags(3));
   REQUIRE(run_segrun(concat({"train", "--out", dir.str("whole")}, flags)).code == 0);
   REQUIRE(run_segrun(concat({"train", "--out", dir.str("split"), "--stop-after-epochs", "1"}, flags)).code == 0);
   CHECK_FALSE(std::filesystem::exists(dir.str("split/metrics.json")));
@@ -113,7 +119,8 @@ TEST_CASE("--resume after a stop ends with the same metrics and log as an uninte
   REQUIRE(run_segrun(concat({"train", "--out", dir.str("split"), "--resume"}, flags)).code == 0);
   CHECK(metrics_without_time(dir.str("split")) == metrics_without_time(dir.str("whole")));
   CHECK(log_without_times(dir.str("split")) == log_without_times(dir.str("whole")));
-  CHECK(app::read_text_file(dir.str("split/per_image_miou.json")) == app::read_text_file(dir.str("whole/per_image_miou.json")));
+  CHECK(app::read_text_file(dir.str("split/per_image_miou.json")) ==
+        app::read_text_file(dir.str("whole/per_image_miou.json")));
 }
 
 }  // namespace segrun::test

@@ -1,9 +1,9 @@
 #include "apps/segrun/report/panels.h"
 
+#include <stb_image_write.h>
+
 #include <algorithm>
 #include <stdexcept>
-
-#include <stb_image_write.h>
 
 namespace segrun::app::report {
 

@@ -11,7 +11,7 @@ using Palette = std::vector<std::array<uint8_t, 3>>;
 
 struct PanelInputs {
   int width = 0, height = 0;
-  std::vector<uint8_t> rgb;     // height*width*3
+  std::vector<uint8_t> rgb;                                       // height*width*3
   std::vector<uint8_t> ground_truth, prediction_a, prediction_b;  // height*width labels, 255 = ignore
 };
 

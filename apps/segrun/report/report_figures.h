@@ -8,7 +8,7 @@
 namespace segrun::app::report {
 
 struct Figure {
-  std::string file;     // e.g. "convergence_val_miou.svg", written next to report.md
+  std::string file;  // e.g. "convergence_val_miou.svg", written next to report.md
   std::string caption;
   std::string svg;
 };

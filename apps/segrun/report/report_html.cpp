@@ -7,7 +7,8 @@ namespace segrun::app::report {
 
 namespace {
 
-const char* kStyle = R"(body{font-family:Helvetica,Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+const char* kStyle =
+    R"(body{font-family:Helvetica,Arial,sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em;border-bottom:2px solid #333;padding-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}
 figure{margin:1.2em 0}figcaption{font-weight:bold;margin-bottom:.4em}
 table{border-collapse:collapse;font-size:.86em}th,td{padding:.3em .6em;border-bottom:1px solid #ddd;text-align:right}
@@ -26,7 +27,8 @@ std::string hex_color(const std::array<uint8_t, 3>& c) {
 void write_legend(std::ostringstream& html, const ReportContent& c) {
   html << "<p class='legend'>";
   for (size_t i = 0; i < c.class_names.size() && i < c.palette.size(); ++i) {
-    html << "<span><i style='background:" << hex_color(c.palette[i]) << "'></i>" << escape_html(c.class_names[i]) << "</span>";
+    html << "<span><i style='background:" << hex_color(c.palette[i]) << "'></i>" << escape_html(c.class_names[i])
+         << "</span>";
   }
   html << "<span><i style='background:#000'></i>ignored</span></p>";
 }
@@ -36,8 +38,8 @@ void write_panels(std::ostringstream& html, const ReportContent& c) {
   if (c.panels.empty()) return;
   write_legend(html, c);
   for (const Panel& p : c.panels) {
-    html << "<figure class='panel'><figcaption>" << escape_html(p.image_id) << ": per-image mIoU "
-         << fixed(p.miou_a, 3) << " &rarr; " << fixed(p.miou_b, 3) << " (" << escape_html(signed_pp(p.miou_b - p.miou_a))
+    html << "<figure class='panel'><figcaption>" << escape_html(p.image_id) << ": per-image mIoU " << fixed(p.miou_a, 3)
+         << " &rarr; " << fixed(p.miou_b, 3) << " (" << escape_html(signed_pp(p.miou_b - p.miou_a))
          << ")</figcaption><img alt='" << escape_html(p.image_id) << "' src='data:image/png;base64,"
          << base64_encode(p.png) << "'></figure>";
   }

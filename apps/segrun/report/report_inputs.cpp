@@ -67,7 +67,8 @@ std::vector<Panel> qualitative_panels(const StudyData& study, const RunData& a, 
     return panels;
   }
   const data::Dataset dataset = data::open_dataset(config.at("dataset"), config.at("root"), "val");
-  const data::SplitCache cache = data::SplitCache::open_or_build(dataset, cache_path, config.at("size")[0], config.at("size")[1]);
+  const data::SplitCache cache =
+      data::SplitCache::open_or_build(dataset, cache_path, config.at("size")[0], config.at("size")[1]);
   std::vector<size_t> order(b.image_miou.size());
   std::iota(order.begin(), order.end(), size_t{0});
   auto gain = [&](size_t i) {
@@ -91,7 +92,8 @@ std::vector<Panel> qualitative_panels(const StudyData& study, const RunData& a, 
     const int factor = std::max(1, (kMinTileWidth + in.width - 1) / in.width);
     const std::vector<uint8_t> composed = compose_panel_rgb(in, palette, width);
     const std::vector<uint8_t> rgb = upscale_nearest(composed, width, in.height, factor);
-    panels.push_back({b.image_ids[i], a.image_miou[i], b.image_miou[i], encode_png(rgb, width * factor, in.height * factor)});
+    panels.push_back(
+        {b.image_ids[i], a.image_miou[i], b.image_miou[i], encode_png(rgb, width * factor, in.height * factor)});
   }
   return panels;
 }

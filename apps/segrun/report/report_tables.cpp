@@ -10,13 +10,12 @@ namespace {
 
 // Attention U-Net best val mIoU on Cityscapes as published (REFERENCE.md section 1).
 const std::map<std::string, double> kPaperBestMiou = {
-    {"dice_dominant", 0.5783}, {"focal_dominant", 0.5588}, {"equal", 0.5559}, {"ce_dominant", 0.5426},
+    {"dice_dominant", 0.5783}, {"focal_dominant", 0.5588}, {"equal", 0.5559},    {"ce_dominant", 0.5426},
     {"ce_only", 0.5005},       {"focal_only", 0.4976},     {"dice_only", 0.4075}};
 
 std::vector<const RunData*> by_best_miou(std::vector<const RunData*> runs) {
-  std::stable_sort(runs.begin(), runs.end(), [](const RunData* a, const RunData* b) {
-    return a->metrics->best_miou > b->metrics->best_miou;
-  });
+  std::stable_sort(runs.begin(), runs.end(),
+                   [](const RunData* a, const RunData* b) { return a->metrics->best_miou > b->metrics->best_miou; });
   return runs;
 }
 
@@ -25,14 +24,17 @@ std::string parameters_text(const RunData& run) {
   return fixed(params / 1e6, 2) + "M";
 }
 
-std::string paper_value(const std::string& config) { return fixed(paper_best_miou(config), 4); }
+std::string paper_value(const std::string& config) {
+  return fixed(paper_best_miou(config), 4);
+}
 
 // The best run of the primary model with at least two active loss terms.
 const RunData* best_combined_run(const StudyData& study) {
   const RunData* best = nullptr;
   for (const RunData* r : finished_runs(study, study.primary_model)) {
     const Json& w = r->config.at("weights");
-    const int active = (w.at("ce").get<double>() > 0) + (w.at("dice").get<double>() > 0) + (w.at("focal").get<double>() > 0);
+    const int active =
+        (w.at("ce").get<double>() > 0) + (w.at("dice").get<double>() > 0) + (w.at("focal").get<double>() > 0);
     if (active >= 2 && (!best || r->metrics->best_miou > best->metrics->best_miou)) best = r;
   }
   return best;
@@ -55,9 +57,13 @@ Table ablation_table(const StudyData& study) {
   Table t;
   t.caption = "Table III. Ablation of the loss weights on " + display_model(study.primary_model) +
               " (validation split; best configuration in bold)";
-  t.header = {"Configuration", "w_ce : w_dice : w_focal", "Best mIoU", "Final mIoU", "Best Pixel Acc",
-              "Min Val Loss", "Avg Grad Norm", "Mean Dice", "Boundary IoU", "Loss Red. %", "Stability",
-              "Skipped", "Paper mIoU"};
+  t.header = {"Configuration",  "w_ce : w_dice : w_focal",
+              "Best mIoU",      "Final mIoU",
+              "Best Pixel Acc", "Min Val Loss",
+              "Avg Grad Norm",  "Mean Dice",
+              "Boundary IoU",   "Loss Red. %",
+              "Stability",      "Skipped",
+              "Paper mIoU"};
   for (const RunData* r : by_best_miou(finished_runs(study, study.primary_model))) {
     const RunMetrics& m = *r->metrics;
     t.rows.push_back({display_config(r->loss_config), weights_text(*r), fixed(m.best_miou, 4), fixed(m.final_miou, 4),
@@ -66,9 +72,10 @@ Table ablation_table(const StudyData& study) {
                       fixed(m.stability, 4), std::to_string(m.skipped_steps), paper_value(r->loss_config)});
   }
   t.highlight_row = t.rows.empty() ? -1 : 0;
-  t.note = "Best/final mIoU and pixel accuracy on the validation split; Avg Grad Norm = mean total gradient "
-           "norm before clipping over all optimiser steps; Stability = std of the last five epochs' train loss; "
-           "Mean Dice and Boundary IoU at the best epoch. Paper mIoU: Attention U-Net on Cityscapes as published.";
+  t.note =
+      "Best/final mIoU and pixel accuracy on the validation split; Avg Grad Norm = mean total gradient "
+      "norm before clipping over all optimiser steps; Stability = std of the last five epochs' train loss; "
+      "Mean Dice and Boundary IoU at the best epoch. Paper mIoU: Attention U-Net on Cityscapes as published.";
   return t;
 }
 
@@ -90,8 +97,9 @@ Table cross_architecture_table(const StudyData& study) {
     t.rows.push_back({display_model(model), display_config(run->loss_config), fixed(run->metrics->best_miou, 4),
                       fixed(run->metrics->best_pixel_accuracy, 4), parameters_text(*run), gain});
   }
-  t.note = "Improvement = best mIoU of the configuration minus that of equal weights on the same architecture, "
-           "in percentage points (N/A where equal weights were not run).";
+  t.note =
+      "Improvement = best mIoU of the configuration minus that of equal weights on the same architecture, "
+      "in percentage points (N/A where equal weights were not run).";
   return t;
 }
 
@@ -99,8 +107,9 @@ Table component_table(const StudyData& study) {
   Table t;
   t.caption = "Table V. Component contribution: single losses against the best combination";
   t.header = {"Loss", "Best mIoU", "Final mIoU", "Difference to best single loss"};
-  const std::vector<std::pair<std::string, std::string>> singles = {
-      {"ce_only", "pixel-wise classification"}, {"dice_only", "overlap / class imbalance"}, {"focal_only", "hard examples"}};
+  const std::vector<std::pair<std::string, std::string>> singles = {{"ce_only", "pixel-wise classification"},
+                                                                    {"dice_only", "overlap / class imbalance"},
+                                                                    {"focal_only", "hard examples"}};
   double best_single = -1;
   std::string best_single_name;
   for (const auto& [config, role] : singles) {
@@ -145,8 +154,9 @@ Table class_difference_table(const StudyData& study, const RunData& a, const Run
     const double ia = a.metrics->per_class_iou.at(c), ib = b.metrics->per_class_iou.at(c);
     t.rows.push_back({study.class_names[c], fixed(ia, 4), fixed(ib, 4), signed_pp(ib - ia)});
   }
-  t.note = "IoU at each run's best epoch; differences in percentage points (pp); '-' = class absent from "
-           "ground truth and prediction.";
+  t.note =
+      "IoU at each run's best epoch; differences in percentage points (pp); '-' = class absent from "
+      "ground truth and prediction.";
   return t;
 }
 
@@ -158,7 +168,8 @@ Table per_class_table(const StudyData& study) {
   for (const RunData& r : study.runs) {
     if (!r.finished()) continue;
     runs.push_back(&r);
-    t.header.push_back(display_config(r.loss_config) + (r.model == study.primary_model ? "" : " / " + display_model(r.model)));
+    t.header.push_back(display_config(r.loss_config) +
+                       (r.model == study.primary_model ? "" : " / " + display_model(r.model)));
   }
   for (size_t c = 0; c < study.class_names.size(); ++c) {
     std::vector<std::string> row = {study.class_names[c]};
@@ -181,8 +192,9 @@ Table significance_table(const RunData& best, const std::vector<PairedComparison
                       "[" + signed_pp(c.ci_low) + ", " + signed_pp(c.ci_high) + "]", p_value(c.t_test_p),
                       p_value(c.wilcoxon_p)});
   }
-  t.note = "Per-image mIoU at each run's best epoch; difference = best minus other in percentage points; "
-           "two-sided p-values; bootstrap with 10,000 seeded resamples.";
+  t.note =
+      "Per-image mIoU at each run's best epoch; difference = best minus other in percentage points; "
+      "two-sided p-values; bootstrap with 10,000 seeded resamples.";
   return t;
 }
 

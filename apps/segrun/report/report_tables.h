@@ -21,7 +21,7 @@ Table per_class_table(const StudyData& study);
 
 // Paired comparison of per-image mIoU between two runs on the same validation images.
 struct PairedComparison {
-  std::string other;       // the run compared against the best
+  std::string other;  // the run compared against the best
   size_t images = 0;
   double mean_difference = 0;  // best - other, as a fraction
   double ci_low = 0, ci_high = 0;

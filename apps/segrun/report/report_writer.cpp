@@ -33,8 +33,8 @@ std::string setup_text(const StudyData& study) {
     << " epochs, batch " << c.value("batch", 0) << ", AdamW lr " << c.value("lr", 0.0) << " wd "
     << c.value("weight_decay", 0.0) << ", StepLR " << c.value("lr_step", 0) << "/" << c.value("lr_gamma", 0.0)
     << ", clip " << c.value("clip_norm", 0.0) << ", " << (c.value("amp", false) ? "FP16 with loss scaling" : "FP32")
-    << " on " << c.value("device", "cpu") << ", seed " << c.value("seed", 0) << ", model width "
-    << c.value("width", 0) << ", CE class weights `" << c.value("class_weights", "none") << "`.";
+    << " on " << c.value("device", "cpu") << ", seed " << c.value("seed", 0) << ", model width " << c.value("width", 0)
+    << ", CE class weights `" << c.value("class_weights", "none") << "`.";
   return s.str();
 }
 
@@ -71,13 +71,15 @@ std::vector<std::string> findings(const StudyData& study) {
     const double drop = r->metrics->best_miou - r->metrics->final_miou;
     if (drop > 0.02) {
       out.push_back(display_config(r->loss_config) + " degrades after its best epoch (" +
-                    std::to_string(r->metrics->best_epoch + 1) + "): final mIoU is " + signed_pp(-drop) + " below its best.");
+                    std::to_string(r->metrics->best_epoch + 1) + "): final mIoU is " + signed_pp(-drop) +
+                    " below its best.");
     }
   }
   if (const std::string agreement = paper_rank_agreement(runs); !agreement.empty()) out.push_back(agreement);
   long skipped = 0;
   for (const RunData* r : runs) skipped += r->metrics->skipped_steps;
-  if (skipped > 0) out.push_back(std::to_string(skipped) + " optimiser steps were skipped for inf/NaN gradients (loss scaling).");
+  if (skipped > 0)
+    out.push_back(std::to_string(skipped) + " optimiser steps were skipped for inf/NaN gradients (loss scaling).");
   return out;
 }
 
@@ -115,9 +117,9 @@ void write_figures(const std::string& dir, const ReportContent& c) {
 
 std::string panel_note(const RunData& a, const RunData& b, const std::vector<Panel>& panels) {
   if (panels.empty()) return "No panels: the runs saved no validation predictions, or the data set is not readable.";
-  return "Validation images where " + display_config(b.loss_config) + " gains most over " + display_config(a.loss_config) +
-         " in per-image mIoU. Columns: image | ground truth | " + display_config(a.loss_config) + " | " +
-         display_config(b.loss_config) + " (black = ignored).";
+  return "Validation images where " + display_config(b.loss_config) + " gains most over " +
+         display_config(a.loss_config) + " in per-image mIoU. Columns: image | ground truth | " +
+         display_config(a.loss_config) + " | " + display_config(b.loss_config) + " (black = ignored).";
 }
 
 }  // namespace
@@ -139,7 +141,8 @@ std::pair<const RunData*, const RunData*> comparison_pair(const StudyData& study
                                                : find_run(study, study.primary_model, options.compare_b);
   if (!b) return {nullptr, nullptr};
   const RunData* a = options.compare_a.empty() ? nullptr : find_run(study, study.primary_model, options.compare_a);
-  if (!a && options.compare_a.empty() && b->loss_config != "ce_dominant") a = find_run(study, study.primary_model, "ce_dominant");
+  if (!a && options.compare_a.empty() && b->loss_config != "ce_dominant")
+    a = find_run(study, study.primary_model, "ce_dominant");
   if (!a) {
     for (const RunData* r : finished_runs(study, study.primary_model)) {
       if (r != b && (!a || r->metrics->best_miou > a->metrics->best_miou)) a = r;
@@ -167,8 +170,9 @@ ReportPaths write_report(const std::string& dir, const ReportOptions& options) {
   c.per_class = per_class_table(study);
   c.convergence = convergence_figures(study);
   c.gradients = gradient_figures(study);
-  c.gradient_note = "Norms of each weighted loss term's gradient with respect to the logits (every step) and the "
-                    "cosine between the CE and Dice logit gradients (runs with both terms); curves are bucket means.";
+  c.gradient_note =
+      "Norms of each weighted loss term's gradient with respect to the logits (every step) and the "
+      "cosine between the CE and Dice logit gradients (runs with both terms); curves are bucket means.";
   c.class_names = study.class_names;
   c.palette = study_palette(study);
   write_figures(dir, c);

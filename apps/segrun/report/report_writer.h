@@ -12,7 +12,7 @@ namespace segrun::app::report {
 struct ReportOptions {
   std::string compare_a;  // configuration names of Table VI and the panels; empty = automatic
   std::string compare_b;
-  int panels = 3;         // qualitative panels (validation images where A and B differ most)
+  int panels = 3;  // qualitative panels (validation images where A and B differ most)
 };
 
 struct ReportPaths {

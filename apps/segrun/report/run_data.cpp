@@ -20,7 +20,8 @@ RunData load_run(const fs::path& dir) {
   run.model = run.config.at("model").get<std::string>();
   run.loss_config = run.config.at("loss").get<std::string>();
   run.log = read_run_log((dir / "log.jsonl").string());
-  if (fs::exists(dir / "metrics.json")) run.metrics = metrics_from_json(read_json_file((dir / "metrics.json").string()));
+  if (fs::exists(dir / "metrics.json"))
+    run.metrics = metrics_from_json(read_json_file((dir / "metrics.json").string()));
   if (fs::exists(dir / "per_image_miou.json")) {
     const Json per_image = read_json_file((dir / "per_image_miou.json").string());
     run.image_ids = per_image.at("ids").get<std::vector<std::string>>();
@@ -35,7 +36,8 @@ RunData load_run(const fs::path& dir) {
 std::vector<std::string> run_order(const fs::path& dir) {
   std::vector<std::string> names, others;
   if (fs::exists(dir / "ablation.json")) {
-    for (const Json& n : read_json_file((dir / "ablation.json").string()).at("runs")) names.push_back(n.get<std::string>());
+    for (const Json& n : read_json_file((dir / "ablation.json").string()).at("runs"))
+      names.push_back(n.get<std::string>());
   }
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
@@ -98,8 +100,8 @@ const RunData* find_run(const StudyData& study, const std::string& model, const 
 
 std::string display_config(const std::string& config) {
   static const std::map<std::string, std::string> kNames = {
-      {"equal", "Equal (baseline)"}, {"ce_dominant", "CE-dominant"},  {"dice_dominant", "Dice-dominant"},
-      {"focal_dominant", "Focal-dominant"}, {"ce_only", "CE only"}, {"dice_only", "Dice only"},
+      {"equal", "Equal (baseline)"},        {"ce_dominant", "CE-dominant"}, {"dice_dominant", "Dice-dominant"},
+      {"focal_dominant", "Focal-dominant"}, {"ce_only", "CE only"},         {"dice_only", "Dice only"},
       {"focal_only", "Focal only"}};
   const auto it = kNames.find(config);
   return it == kNames.end() ? config : it->second;

@@ -16,7 +16,7 @@ struct RunData {
   std::string model;
   std::string loss_config;
   RunLog log;
-  std::optional<RunMetrics> metrics;  // absent until the run has finished
+  std::optional<RunMetrics> metrics;   // absent until the run has finished
   std::vector<std::string> image_ids;  // per_image_miou.json (best epoch)
   std::vector<double> image_miou;
   bool finished() const { return metrics.has_value(); }

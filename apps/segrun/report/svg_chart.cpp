@@ -15,7 +15,8 @@ constexpr double kMarginLeft = 62, kMarginRight = 190, kMarginTop = 30, kMarginB
 std::string format_tick(double v, double step) {
   char buf[32];
   const double mag = std::fabs(v);
-  if (v != 0 && (mag >= 1e5 || mag < 1e-3)) std::snprintf(buf, sizeof buf, "%.0e", v);
+  if (v != 0 && (mag >= 1e5 || mag < 1e-3))
+    std::snprintf(buf, sizeof buf, "%.0e", v);
   else {
     const int decimals = std::max(0, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
     std::snprintf(buf, sizeof buf, "%.*f", std::min(decimals, 6), v);
@@ -42,11 +43,16 @@ std::string log_tick(double t) {
 std::string escape_xml(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
   }
   return out;
 }
@@ -93,21 +99,21 @@ void draw_axes(std::ostringstream& svg, const ChartSpec& spec, Frame& f) {
   f.yr = {std::min(f.yr.lo, yt.front()), std::max(f.yr.hi, yt.back())};
   const double x_step = xt.size() > 1 ? xt[1] - xt[0] : 1, y_step = yt.size() > 1 ? yt[1] - yt[0] : 1;
   for (double t : xt) {
-    svg << "<line x1='" << f.px(t) << "' y1='" << kMarginTop << "' x2='" << f.px(t) << "' y2='"
-        << kMarginTop + f.plot_h << "' stroke='#e5e5e5'/>";
-    svg << "<text x='" << f.px(t) << "' y='" << kMarginTop + f.plot_h + 16
-        << "' text-anchor='middle'>" << format_tick(t, x_step) << "</text>";
+    svg << "<line x1='" << f.px(t) << "' y1='" << kMarginTop << "' x2='" << f.px(t) << "' y2='" << kMarginTop + f.plot_h
+        << "' stroke='#e5e5e5'/>";
+    svg << "<text x='" << f.px(t) << "' y='" << kMarginTop + f.plot_h + 16 << "' text-anchor='middle'>"
+        << format_tick(t, x_step) << "</text>";
   }
   for (double t : yt) {
     const std::string label = spec.log_y ? log_tick(t) : format_tick(t, y_step);
-    svg << "<line x1='" << kMarginLeft << "' y1='" << f.py(t) << "' x2='" << kMarginLeft + f.plot_w
-        << "' y2='" << f.py(t) << "' stroke='#e5e5e5'/>";
+    svg << "<line x1='" << kMarginLeft << "' y1='" << f.py(t) << "' x2='" << kMarginLeft + f.plot_w << "' y2='"
+        << f.py(t) << "' stroke='#e5e5e5'/>";
     svg << "<text x='" << kMarginLeft - 6 << "' y='" << f.py(t) + 4 << "' text-anchor='end'>" << label << "</text>";
   }
-  svg << "<rect x='" << kMarginLeft << "' y='" << kMarginTop << "' width='" << f.plot_w << "' height='"
-      << f.plot_h << "' fill='none' stroke='#444'/>";
-  svg << "<text x='" << kMarginLeft + f.plot_w / 2 << "' y='" << spec.height - 8
-      << "' text-anchor='middle'>" << escape_xml(spec.x_label) << "</text>";
+  svg << "<rect x='" << kMarginLeft << "' y='" << kMarginTop << "' width='" << f.plot_w << "' height='" << f.plot_h
+      << "' fill='none' stroke='#444'/>";
+  svg << "<text x='" << kMarginLeft + f.plot_w / 2 << "' y='" << spec.height - 8 << "' text-anchor='middle'>"
+      << escape_xml(spec.x_label) << "</text>";
   svg << "<text transform='translate(14," << kMarginTop + f.plot_h / 2 << ") rotate(-90)' text-anchor='middle'>"
       << escape_xml(spec.y_label + (spec.log_y ? " (log)" : "")) << "</text>";
   svg << "<text x='" << kMarginLeft + f.plot_w / 2 << "' y='18' text-anchor='middle' font-weight='bold'>"
@@ -168,8 +174,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 }
 
 std::string series_color(size_t index) {
-  static const char* kColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-                                  "#000000", "#8c564b", "#7f7f7f", "#bcbd22"};
+  static const char* kColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+                                  "#56B4E9", "#000000", "#8c564b", "#7f7f7f", "#bcbd22"};
   return kColors[index % (sizeof kColors / sizeof kColors[0])];
 }
 
