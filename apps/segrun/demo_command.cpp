@@ -24,7 +24,7 @@ struct DemoScale {
 };
 
 // Sized so the full demo stays under 10 minutes and --quick under 2 minutes on 2 cores.
-constexpr DemoScale kFull = {128, 32, 128, 64, 15, 8, 4};
+constexpr DemoScale kFull = {80, 20, 128, 64, 10, 8, 4};
 constexpr DemoScale kQuick = {64, 16, 64, 32, 10, 8, 4};
 // Few steps at a small width: a learning rate 20x the paper's so the demo runs converge visibly.
 constexpr double kDemoLearningRate = 2e-3;
