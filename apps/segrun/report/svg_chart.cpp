@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include "apps/segrun/report/report_table.h"
+
 namespace segrun::app::report {
 
 namespace {
@@ -38,23 +40,6 @@ std::string log_tick(double t) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6g", std::pow(10.0, t));
   return buf;
-}
-
-std::string escape_xml(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
 }
 
 struct Range {
@@ -113,11 +98,11 @@ void draw_axes(std::ostringstream& svg, const ChartSpec& spec, Frame& f) {
   svg << "<rect x='" << kMarginLeft << "' y='" << kMarginTop << "' width='" << f.plot_w << "' height='" << f.plot_h
       << "' fill='none' stroke='#444'/>";
   svg << "<text x='" << kMarginLeft + f.plot_w / 2 << "' y='" << spec.height - 8 << "' text-anchor='middle'>"
-      << escape_xml(spec.x_label) << "</text>";
+      << escape_html(spec.x_label) << "</text>";
   svg << "<text transform='translate(14," << kMarginTop + f.plot_h / 2 << ") rotate(-90)' text-anchor='middle'>"
-      << escape_xml(spec.y_label + (spec.log_y ? " (log)" : "")) << "</text>";
+      << escape_html(spec.y_label + (spec.log_y ? " (log)" : "")) << "</text>";
   svg << "<text x='" << kMarginLeft + f.plot_w / 2 << "' y='18' text-anchor='middle' font-weight='bold'>"
-      << escape_xml(spec.title) << "</text>";
+      << escape_html(spec.title) << "</text>";
 }
 
 void draw_series(std::ostringstream& svg, const ChartSpec& spec, const Frame& f, const Series& s) {
@@ -151,7 +136,7 @@ void draw_legend(std::ostringstream& svg, const ChartSpec& spec, const Frame& f)
   for (const Series& s : spec.series) {
     svg << "<line x1='" << x << "' y1='" << y << "' x2='" << x + 18 << "' y2='" << y << "' stroke='" << s.color
         << "' stroke-width='2.5'" << (s.dashed ? " stroke-dasharray='5,3'" : "") << "/>";
-    svg << "<text x='" << x + 24 << "' y='" << y + 4 << "'>" << escape_xml(s.name) << "</text>";
+    svg << "<text x='" << x + 24 << "' y='" << y + 4 << "'>" << escape_html(s.name) << "</text>";
     y += 16;
   }
 }
