@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,20 @@ void throw_cublas_error(cublasStatus_t status, const char* op, const char* file,
 
 void throw_cudnn_error(cudnnStatus_t status, const char* op, const char* file, int line) {
   throw std::runtime_error(where(op, file, line) + cudnnGetErrorString(status));
+}
+
+bool sync_after_each_launch() {
+  static const bool enabled = [] {
+    const char* value = std::getenv("SEGRUN_CUDA_SYNC");
+    return value != nullptr && *value != '\0' && std::strcmp(value, "0") != 0;
+  }();
+  return enabled;
+}
+
+void sync_check(const char* op, const char* file, int line) {
+  if (!sync_after_each_launch()) return;
+  const cudaError_t status = cudaDeviceSynchronize();
+  if (status != cudaSuccess) throw_cuda_error(status, op, file, line);
 }
 
 CudaContext::CudaContext() {

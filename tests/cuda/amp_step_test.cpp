@@ -1,50 +1,188 @@
-// A mixed-precision training step of each full-size model on the GPU matches the f32 CPU step
-// (issue acceptance: loss within 1e-2 relative), and its gradients reach the f32 master weights.
+// One mixed-precision training step of each full-size model on the GPU against the same step in
+// f32 on the CPU, from the same initial weights and batch:
+// - the logits and every parameter's (unscaled) gradient agree: relative L2 <= 5e-2 and
+//   cosine >= 0.99 each. A broken kernel that batch norm renormalises still changes the
+//   gradients, so this catches what a loss comparison cannot.
+// - the weights after the full optimizer step (unscale, clip at norm 1, AdamW) equal the CPU
+//   optimizer's step taken from the GPU's own gradients, which isolates the device's optimizer
+//   path from the FP16 rounding of the gradients themselves.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
 
 #include "engine/ops.h"
 #include "losses/losses.h"
 #include "models/factory.h"
 #include "nn/autocast.h"
-#include "tests/cuda/parity_support.h"
+#include "nn/grad_scaling.h"
+#include "nn/optim.h"
 
 using namespace segrun;
 
 namespace {
 constexpr int64_t kClasses = 19;
+constexpr double kMaxRelativeL2 = 5e-2;
+constexpr double kMinCosine = 0.99;
+// Per-tensor gradients whose RMS is below this fraction of the whole model's gradient RMS are
+// zero in exact arithmetic (a convolution bias followed by training-mode batch norm): their
+// values are rounding noise on both devices, so only the size of the difference is checked.
+constexpr double kNegligibleRms = 1e-3;
+// The optimizer step from identical gradients differs only by f32 arithmetic order.
+constexpr double kMaxUpdateRelativeL2 = 1e-3;
 
-Tensor step_loss(const std::string& name, Device device, bool amp, const Tensor& image, const Tensor& target) {
+struct Comparison {
+  double relative_l2 = 0, cosine = 1, difference_rms = 0, reference_rms = 0;
+};
+
+Comparison compare(const Tensor& actual, const Tensor& reference) {
+  const std::vector<double> a = actual.to_double_vector(), r = reference.to_double_vector();
+  REQUIRE(a.size() == r.size());
+  double diff = 0, aa = 0, rr = 0, ar = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff += (a[i] - r[i]) * (a[i] - r[i]);
+    aa += a[i] * a[i];
+    rr += r[i] * r[i];
+    ar += a[i] * r[i];
+  }
+  Comparison c;
+  c.relative_l2 = std::sqrt(diff) / std::max(std::sqrt(rr), 1e-300);
+  c.cosine = ar / std::max(std::sqrt(aa * rr), 1e-300);
+  c.difference_rms = std::sqrt(diff / static_cast<double>(a.size()));
+  c.reference_rms = std::sqrt(rr / static_cast<double>(a.size()));
+  return c;
+}
+
+struct Step {
+  Tensor logits;                   // on the CPU, f32
+  std::vector<std::string> names;  // parameter names, in order
+  std::vector<Tensor> before, gradients, after;
+};
+
+std::unique_ptr<nn::SegmentationModel> fresh_model(const std::string& name) {
   Generator gen(42);
   auto model = models::make_model(name, 3, kClasses, 64, gen);
   model->train();
+  return model;
+}
+
+Tensor on_cpu(const Tensor& t) {
+  return t.detach().to(Device::cpu()).contiguous_copy_on(Device::cpu(), DType::F32);
+}
+
+// Forward, combined loss, backward on the scaled loss, unscale; then clip and AdamW.
+Step train_step(const std::string& name, Device device, bool amp, const Tensor& image, const Tensor& target) {
+  auto model = fresh_model(name);
   model->to(device);
-  nn::AutocastGuard autocast(amp);
-  const Tensor logits = model->forward(image.to(device));
+  Step step;
+  for (const auto& [param_name, p] : model->named_parameters()) {
+    step.names.push_back(param_name);
+    step.before.push_back(on_cpu(p));
+  }
+  nn::AdamW optimizer(model->named_parameters(), {1e-3, 0.9, 0.999, 1e-8, 1e-4});
+  nn::LossScalerOptions scaler_options;
+  scaler_options.enabled = amp;
+  scaler_options.init_scale = 1024.0;  // a fresh full-size model overflows FP16 at 65536
+  nn::LossScaler scaler(scaler_options);
+  const std::vector<Tensor> parameters = model->parameters();
+  Tensor logits;
+  {
+    const nn::AutocastGuard autocast(amp);
+    logits = model->forward(image.to(device));
+  }
   CHECK(logits.dtype() == DType::F32);
-  losses::LossTerms terms = losses::combined_loss(logits, target.to(device), {1.0, 1.0, 1.0});
-  backward(scale(terms.total, 1024.0));  // a loss scale, as the training step uses
-  for (const Tensor& p : model->parameters()) {
+  step.logits = on_cpu(logits);
+  const losses::LossTerms terms = losses::combined_loss(logits, target.to(device), {1.0, 1.0, 1.0});
+  backward(scaler.scale_loss(terms.total));
+  const bool found_inf = scaler.unscale(parameters);
+  REQUIRE_MESSAGE(!found_inf, name << ": gradients overflowed at loss scale " << scaler.scale());
+  for (const Tensor& p : parameters) {
     REQUIRE(p.grad().defined());
     CHECK(p.grad().dtype() == DType::F32);
+    step.gradients.push_back(on_cpu(p.grad()));
   }
-  const Tensor g = model->parameters().front().grad().to(Device::cpu());
-  for (double v : g.to_double_vector()) REQUIRE(std::isfinite(v));
-  return terms.total.to(Device::cpu());
+  nn::clip_grad_norm(parameters, 1.0);
+  REQUIRE(scaler.step(optimizer, found_inf));
+  for (const Tensor& p : parameters) step.after.push_back(on_cpu(p));
+  return step;
+}
+
+// The CPU optimizer applied to `gpu`'s starting weights and gradients.
+std::vector<Tensor> cpu_update_from(const std::string& name, const Step& gpu) {
+  auto model = fresh_model(name);
+  const std::vector<Tensor> parameters = model->parameters();
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    Tensor p = parameters[i];
+    p.detach().copy_from(gpu.before[i]);
+    p.set_grad(gpu.gradients[i].clone());
+  }
+  nn::AdamW optimizer(model->named_parameters(), {1e-3, 0.9, 0.999, 1e-8, 1e-4});
+  nn::clip_grad_norm(parameters, 1.0);
+  optimizer.step();
+  std::vector<Tensor> after;
+  for (const Tensor& p : parameters) after.push_back(on_cpu(p));
+  return after;
+}
+
+void check_model(const std::string& name, const Tensor& image, const Tensor& target) {
+  const Step cpu = train_step(name, Device::cpu(), false, image, target);
+  const Step gpu = train_step(name, Device::cuda(), true, image, target);
+  REQUIRE(cpu.names == gpu.names);
+
+  const Comparison logits = compare(gpu.logits, cpu.logits);
+  INFO(name << " logits: relative L2 " << logits.relative_l2 << ", cosine " << logits.cosine);
+  CHECK(logits.relative_l2 <= kMaxRelativeL2);
+  CHECK(logits.cosine >= kMinCosine);
+
+  double sum_sq = 0;
+  int64_t count = 0;
+  for (const Tensor& g : cpu.gradients) {
+    const Comparison self = compare(g, g);
+    sum_sq += self.reference_rms * self.reference_rms * static_cast<double>(g.numel());
+    count += g.numel();
+  }
+  const double model_rms = std::sqrt(sum_sq / static_cast<double>(count));
+  int compared = 0, negligible = 0;
+  double worst_l2 = 0, worst_cosine = 1;
+  for (size_t i = 0; i < cpu.gradients.size(); ++i) {
+    const Comparison g = compare(gpu.gradients[i], cpu.gradients[i]);
+    INFO(name << " gradient of " << cpu.names[i] << ": relative L2 " << g.relative_l2 << ", cosine " << g.cosine
+              << ", difference RMS " << g.difference_rms << " (model gradient RMS " << model_rms << ")");
+    if (g.reference_rms < kNegligibleRms * model_rms) {
+      ++negligible;
+      CHECK(g.difference_rms <= kMaxRelativeL2 * model_rms);
+      continue;
+    }
+    ++compared;
+    worst_l2 = std::max(worst_l2, g.relative_l2);
+    worst_cosine = std::min(worst_cosine, g.cosine);
+    CHECK(g.relative_l2 <= kMaxRelativeL2);
+    CHECK(g.cosine >= kMinCosine);
+  }
+  CHECK(compared > 0);
+
+  const std::vector<Tensor> expected = cpu_update_from(name, gpu);
+  double worst_update = 0;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const Comparison u = compare(sub(gpu.after[i], gpu.before[i]), sub(expected[i], gpu.before[i]));
+    INFO(name << " AdamW update of " << cpu.names[i] << ": relative L2 " << u.relative_l2);
+    CHECK(u.relative_l2 <= kMaxUpdateRelativeL2);
+    worst_update = std::max(worst_update, u.relative_l2);
+  }
+  std::printf(
+      "amp step %s: logits rel L2 %.2e cos %.5f; %d gradients compared (worst rel L2 %.2e, cos %.5f), %d negligible; "
+      "update vs CPU AdamW worst rel L2 %.2e\n",
+      name.c_str(), logits.relative_l2, logits.cosine, compared, worst_l2, worst_cosine, negligible, worst_update);
 }
 }  // namespace
 
 TEST_CASE("AMP training step on the GPU matches the f32 CPU step for both full-size models") {
-  if (!testing::cuda_suite_enabled()) return;
   Generator data(7);
   const Tensor image = data.uniform({2, 64, 64, 3}, -2.0, 2.0);
   Tensor target = Tensor::empty({2, 64, 64}, DType::U8);
   for (int64_t i = 0; i < target.numel(); ++i) target.data<uint8_t>()[i] = static_cast<uint8_t>(data.next_below(kClasses));
-  for (const char* name : {"attention_unet", "deeplabv3plus"}) {
-    const double cpu = step_loss(name, Device::cpu(), false, image, target).item();
-    const double gpu = step_loss(name, Device::cuda(), true, image, target).item();
-    INFO(name << ": f32 CPU loss " << cpu << ", AMP GPU loss " << gpu);
-    CHECK(std::fabs(gpu - cpu) <= 1e-2 * std::fabs(cpu));
-  }
+  for (const char* name : {"attention_unet", "deeplabv3plus"}) check_model(name, image, target);
 }

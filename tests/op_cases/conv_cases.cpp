@@ -10,16 +10,20 @@ using In = InputSpec;
 OpCase conv_case(const char* name, Shape x, Shape w, bool bias, Conv2dArgs args) {
   std::vector<In> inputs = {In::uniform(std::move(x)), In::uniform(w)};
   if (bias) inputs.push_back(In::uniform({w[0]}));
-  return {"conv2d", name, inputs,
-          [args, bias](const std::vector<Tensor>& t) { return conv2d(t[0], t[1], bias ? t[2] : Tensor(), args); }};
+  OpCase c{"conv2d", name, inputs,
+           [args, bias](const std::vector<Tensor>& t) { return conv2d(t[0], t[1], bias ? t[2] : Tensor(), args); }};
+  c.f16_tol = kF16Convolution;
+  return c;
 }
 
 OpCase transpose_case(const char* name, Shape x, Shape w, bool bias, ConvTranspose2dArgs args) {
   std::vector<In> inputs = {In::uniform(std::move(x)), In::uniform(w)};
   if (bias) inputs.push_back(In::uniform({w[3]}));
-  return {"conv_transpose2d", name, inputs, [args, bias](const std::vector<Tensor>& t) {
-            return conv_transpose2d(t[0], t[1], bias ? t[2] : Tensor(), args);
-          }};
+  OpCase c{"conv_transpose2d", name, inputs, [args, bias](const std::vector<Tensor>& t) {
+             return conv_transpose2d(t[0], t[1], bias ? t[2] : Tensor(), args);
+           }};
+  c.f16_tol = kF16Convolution;
+  return c;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Op cases for the composite blocks of the models: the attention gate (Attention U-Net) and ASPP
 // (DeepLabV3+). Each run builds the block afresh from a fixed seed in the inputs' dtype, in
-// training mode, so BatchNorm uses the batch statistics of that run.
+// training mode, so BatchNorm uses the batch statistics of that run, on the inputs' device.
 #include "models/attention_unet.h"
 #include "models/deeplabv3plus.h"
 #include "tests/support/op_cases.h"
@@ -19,16 +19,20 @@ SEGRUN_OP_CASES(model_blocks) {
                 Generator gen(11);
                 models::AttentionGate block(4, 6, 3, gen);
                 block.to(x[0].dtype());
+                block.to(x[0].device());
                 return block.forward(x[0], x[1]);
               }};
+  gate.f16_tol = kF16Composite;
   cases.push_back(gate);
   OpCase aspp{
       "aspp", "4 -> 3 ch, rates 1, 2, 3, batch 2, 5x4", {In::uniform({2, 5, 4, 4})}, [](const std::vector<Tensor>& x) {
         Generator gen(12);
         models::ASPP block(4, 3, {1, 2, 3}, gen);
         block.to(x[0].dtype());
+        block.to(x[0].device());
         return block.forward(x[0]);
       }};
+  aspp.f16_tol = kF16Composite;
   cases.push_back(aspp);
   return cases;
 }

@@ -15,9 +15,11 @@ std::vector<In> bn_inputs(const Shape& x_shape) {
 // Training mode updates the running statistics in place: work on copies so that every forward
 // of the finite-difference loop starts from the same state.
 OpCase bn_case(const std::string& name, const Shape& x_shape, bool training) {
-  return {"batch_norm2d", name, bn_inputs(x_shape), [training](const std::vector<Tensor>& x) {
-            return batch_norm2d(x[0], x[1], x[2], x[3].clone(), x[4].clone(), training);
-          }};
+  OpCase c{"batch_norm2d", name, bn_inputs(x_shape), [training](const std::vector<Tensor>& x) {
+             return batch_norm2d(x[0], x[1], x[2], x[3].clone(), x[4].clone(), training);
+           }};
+  c.f16_tol = kF16Normalised;
+  return c;
 }
 }  // namespace
 

@@ -13,7 +13,8 @@ struct GradCheckResult {
 };
 
 // L = sum(out * w) with fixed random w; compares dL/dx from backward() with central
-// differences for every element of every differentiable input.
+// differences for every element of every differentiable input (real-size cases: with the
+// directional derivative along two random sign vectors instead).
 GradCheckResult gradcheck(const OpCase& c, uint64_t seed = 7);
 
 // max |a - b| / max(max |b|, 1e-12), both brought to the CPU in f64.
