@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo clean
+.PHONY: all deps build test demo gpu-kit clean
 
 all: build
 
@@ -22,6 +22,10 @@ test: build
 
 demo: build
 	$(BUILD)/segrun demo
+
+# The prebuilt binaries (and data) the GPU machine runs scripts/device-check.sh from: .gpu/
+gpu-kit:
+	scripts/gpu-kit.sh
 
 clean:
 	rm -rf $(BUILD)

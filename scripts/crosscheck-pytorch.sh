@@ -3,6 +3,7 @@
 # (docs/CROSSCHECK.md). Needs torch and numpy for $PYTHON (default /usr/bin/python3); skips
 # with exit 0 when torch is missing.
 #   usage: scripts/crosscheck-pytorch.sh [--segrun PATH] [--large] [--only params|losses|forward]
+#                                        [--device cuda [--amp]] [--threads N]
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

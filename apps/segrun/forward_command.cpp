@@ -8,6 +8,7 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "models/factory.h"
+#include "nn/autocast.h"
 #include "nn/state_dict.h"
 
 namespace segrun::app {
@@ -19,10 +20,12 @@ struct ForwardArgs {
   int64_t width = 64;
   std::string weights, input, output;
   std::string device = "cpu";
+  bool amp = false;
 };
 
 void run_forward(const ForwardArgs& a) {
   const Device device = Device::parse(a.device);
+  SEGRUN_CHECK_ARG(!a.amp || device.is_cuda(), "forward: --amp needs --device cuda");
   Generator gen(42);
   std::unique_ptr<nn::SegmentationModel> model = models::make_model(a.model, 3, a.classes, a.width, gen);
   nn::load_state_dict(a.weights, *model);
@@ -35,6 +38,7 @@ void run_forward(const ForwardArgs& a) {
   SEGRUN_CHECK_ARG(x.dtype() == DType::F32 && x.dim() == 4 && x.size(3) == 3, "forward: ", a.input,
                    ": 'input' must be f32 (N,H,W,3), got ", x.str());
   NoGradGuard no_grad;
+  const nn::AutocastGuard autocast(a.amp);
   const Tensor logits = model->forward(x.to(device)).to(Device::cpu());
   nn::write_tensors(a.output, {{"logits", logits}});
   std::printf("forward: %s -> logits %s written to %s\n", x.str().c_str(), shape_str(logits.shape()).c_str(),
@@ -52,6 +56,7 @@ void add_forward_command(CLI::App& root) {
   cmd->add_option("--input", args->input, "safetensors file holding 'input'")->required();
   cmd->add_option("--output", args->output, "safetensors file to write 'logits' to")->required();
   cmd->add_option("--device", args->device, "cpu or cuda");
+  cmd->add_flag("--amp", args->amp, "FP16 convolutions under autocast, as in AMP training (CUDA only)");
   cmd->callback([args] { run_forward(*args); });
 }
 
