@@ -126,8 +126,8 @@ else
   for bin in "$SEGRUN" "$TEST_CUDA"; do
     echo "ldd $bin:" >>"$LOGS/preflight.log"
     ldd "$bin" >>"$LOGS/preflight.log" 2>&1
-    missing="$(ldd "$bin" 2>/dev/null | awk '/not found/ {printf "%s ", $1}')"
-    [ -n "$missing" ] && preflight_fail "$bin cannot load ${missing}(searched LD_LIBRARY_PATH=$LD_LIBRARY_PATH)"
+    missing="$(ldd "$bin" 2>&1 | grep 'not found' | sed 's/^\s*//' | tr '\n' ';')"
+    [ -n "$missing" ] && preflight_fail "$bin: ${missing} (LD_LIBRARY_PATH=$LD_LIBRARY_PATH)"
   done
   "$SEGRUN" version >"$LOGS/version.txt" 2>&1
   cat "$LOGS/version.txt" >>"$LOGS/machine.txt"
@@ -230,9 +230,11 @@ EOF
 } >"$OUT/summary.md"
 
 tar -czf "$OUT/logs.tar.gz" -C "$WORK" logs
+failed=0
+{ grep -q 'FAIL' "$ROWS" || [ $preflight_ok -eq 0 ]; } && failed=1
 rm -rf "$WORK"
 cat "$OUT/summary.md"
-if grep -q 'FAIL' "$ROWS" || [ $preflight_ok -eq 0 ]; then
+if [ $failed -eq 1 ]; then
   echo "device check: FAILED (see $OUT/summary.md and $OUT/logs.tar.gz)"
   exit 1
 fi

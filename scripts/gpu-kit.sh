@@ -54,6 +54,7 @@ fi
 camvid="${SEGRUN_CAMVID:-../shared/data/camvid}"
 if [ $with_data -eq 1 ] && [ -f "$camvid/train.txt" ]; then
   cp -r "$camvid" "$KIT.tmp/camvid"
+  chmod -R u+w "$KIT.tmp/camvid"
 elif [ $with_data -eq 1 ]; then
   echo "gpu-kit: no CamVid at $camvid: the device check will skip its training run"
 fi
@@ -65,6 +66,8 @@ fi
   for bin in segrun test_cuda; do
     echo "$bin needs: $(objdump -p "$KIT.tmp/$bin" | awk '/NEEDED/ {printf "%s ", $2}')"
   done
+  echo "glibc >= $(objdump -T "$KIT.tmp/segrun" "$KIT.tmp/test_cuda" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' |
+    sort -uV | tail -n 1)"
 } >"$KIT.tmp/KIT.txt"
 
 rm -rf "$KIT"
