@@ -58,15 +58,6 @@ __global__ void float_to_half_kernel(const float* src, __half* dst, int64_t n) {
   SEGRUN_GRID_LOOP(i, n) dst[i] = __float2half_rn(src[i]);
 }
 
-template <typename T>
-__global__ void copy_channels_kernel(const T* src, int64_t src_row, int64_t src_offset, T* dst, int64_t dst_row,
-                                     int64_t dst_offset, int64_t width, int64_t total) {
-  SEGRUN_GRID_LOOP(i, total) {
-    const int64_t r = i / width, j = i % width;
-    dst[r * dst_row + dst_offset + j] = src[r * src_row + src_offset + j];
-  }
-}
-
 }  // namespace
 
 void resize_bilinear_forward(DType dt, const ResizeShape& s, const void* x, void* y, cudaStream_t stream) {
@@ -97,18 +88,6 @@ void resize_bilinear_backward(DType dt, const ResizeShape& s, const void* gy, vo
     float_to_half_kernel<<<blocks_for(in_total), kThreads, 0, stream>>>(accum, static_cast<__half*>(gx), in_total);
     SEGRUN_CUDA_CHECK_LAUNCH("float_to_half_kernel");
   }
-}
-
-void copy_channels(DType dt, const void* src, int64_t src_row, int64_t src_offset, void* dst, int64_t dst_row,
-                   int64_t dst_offset, int64_t rows, int64_t width, cudaStream_t stream) {
-  const int64_t total = rows * width;
-  if (total == 0) return;
-  dispatch_storage(dt, "concat", [&](auto tag) {
-    using T = decltype(tag);
-    copy_channels_kernel<T><<<blocks_for(total), kThreads, 0, stream>>>(
-        static_cast<const T*>(src), src_row, src_offset, static_cast<T*>(dst), dst_row, dst_offset, width, total);
-  });
-  SEGRUN_CUDA_CHECK_LAUNCH("copy_channels_kernel");
 }
 
 }  // namespace segrun::cuda

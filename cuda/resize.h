@@ -1,6 +1,6 @@
 #pragma once
-// Launchers for bilinear resize (PyTorch align_corners=False) and channel concatenation on
-// NHWC tensors (f32 or f16 storage, math in f32).
+// Launchers for bilinear resize (PyTorch align_corners=False) of NHWC tensors (f32 or f16
+// storage, math in f32).
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -19,10 +19,5 @@ void resize_bilinear_forward(DType dt, const ResizeShape& s, const void* x, void
 // and may be null for f32.
 void resize_bilinear_backward(DType dt, const ResizeShape& s, const void* gy, void* gx, float* scratch,
                               cudaStream_t stream);
-
-// dst[r, dst_offset + j] = src[r, src_offset + j] for rows r < rows, j < width; the row
-// lengths are src_row and dst_row. Concat forward and backward are both such copies.
-void copy_channels(DType dt, const void* src, int64_t src_row, int64_t src_offset, void* dst, int64_t dst_row,
-                   int64_t dst_offset, int64_t rows, int64_t width, cudaStream_t stream);
 
 }  // namespace segrun::cuda

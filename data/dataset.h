@@ -7,10 +7,9 @@
 #include <vector>
 
 #include "data/image_io.h"
+#include "engine/kernel_types.h"
 
 namespace segrun::data {
-
-constexpr uint8_t kIgnoreLabel = 255;
 
 struct Sample {
   std::string id;

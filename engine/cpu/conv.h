@@ -5,29 +5,9 @@
 // and sums in an order fixed by the shapes alone, so results do not depend on the thread count.
 #include <cstdint>
 
+#include "engine/kernel_types.h"
+
 namespace segrun::cpu {
-
-struct ConvGeometry {
-  int64_t batch = 1;
-  int64_t in_h = 1, in_w = 1, in_c = 1;
-  int64_t out_h = 1, out_w = 1, out_c = 1;
-  int64_t kernel_h = 1, kernel_w = 1;
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t pad_h = 0, pad_w = 0;
-  int64_t dilation_h = 1, dilation_w = 1;
-  int64_t groups = 1;
-
-  int64_t out_rows() const { return batch * out_h * out_w; }  // GEMM M
-  int64_t group_in_c() const { return in_c / groups; }
-  int64_t group_out_c() const { return out_c / groups; }
-  int64_t group_k() const { return kernel_h * kernel_w * group_in_c(); }  // GEMM K per group
-  int64_t macs() const { return out_rows() * out_c * group_k(); }         // multiply-adds of the forward
-  bool is_depthwise() const { return groups > 1 && groups == in_c && groups == out_c; }
-  // A 1x1, stride-1, unpadded convolution needs no im2col: the input is the GEMM operand.
-  bool is_pointwise() const {
-    return kernel_h == 1 && kernel_w == 1 && stride_h == 1 && stride_w == 1 && pad_h == 0 && pad_w == 0;
-  }
-};
 
 // y[n,ho,wo,co] = sum_{kh,kw,ci in group(co)} x[n, ho*s-p+kh*d, wo*s-p+kw*d, ci] w[co,kh,kw,ci]
 //                 + bias[co] (bias may be null).

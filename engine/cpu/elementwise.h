@@ -1,12 +1,16 @@
 #pragma once
 // CPU kernels for elementwise ops. Sizes explicit; pointers to contiguous data.
 #include <cstdint>
+#include <vector>
 
+#include "engine/kernel_types.h"
 #include "engine/tensor.h"
 
 namespace segrun::cpu {
 
-enum class BinaryOp { Add, Sub, Mul };
+// Row-major strides of `s` (right-aligned to out's rank), with 0 where the dim is 1 and out's
+// dim is larger: the element step of a broadcast operand along each output dim.
+std::vector<int64_t> broadcast_strides(const Shape& s, const Shape& out);
 
 // out = a (op) b with broadcasting; shapes already right-aligned to out's rank.
 template <typename T>
@@ -19,14 +23,8 @@ template <typename T> void sigmoid_forward(const T* x, T* out, int64_t n);
 template <typename T> void sigmoid_backward(const T* out, const T* g, T* gx, int64_t n);
 template <typename T> void add_inplace(T* dst, const T* src, int64_t n);
 
-// Sums g (shape so) down to shape sa (right-aligned, same rank, 1 where broadcast).
-template <typename T>
-void sum_to(const T* g, const Shape& so, T* out, const Shape& sa);
-
 // Any dtype to any dtype, element by element.
 void cast(const Tensor& src, Tensor& dst);
 void fill(Tensor& t, double value);
-
-template <typename T> double sum(const T* x, int64_t n);
 
 }  // namespace segrun::cpu

@@ -2,13 +2,9 @@
 // CPU kernels for pooling on NHWC tensors.
 #include <cstdint>
 
-namespace segrun::cpu {
+#include "engine/kernel_types.h"
 
-struct PoolGeometry {
-  int64_t batch, height, width, channels;
-  int64_t out_height, out_width;
-  int kernel, stride, pad;
-};
+namespace segrun::cpu {
 
 // y = max over the window (padding never wins); argmax = h * width + w of the first maximum in
 // window raster order, per output element.

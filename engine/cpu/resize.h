@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/kernel_types.h"
+
 namespace segrun::cpu {
 
 // The two source indices and weights one output index reads along one axis.
@@ -18,10 +20,6 @@ struct LinearTap {
 //   w1 = src - i0; w0 = 1 - w1.
 template <typename T>
 std::vector<LinearTap<T>> linear_taps(int64_t in_size, int64_t out_size);
-
-struct ResizeGeometry {
-  int64_t batch, in_height, in_width, channels, out_height, out_width;
-};
 
 // With h = taps[oh] along H and w = taps[ow] along W, and r(i) = w.w0 * x[i, w.i0] + w.w1 * x[i, w.i1]:
 //   y[n, oh, ow] = h.w0 * r(h.i0) + h.w1 * r(h.i1).

@@ -7,7 +7,7 @@
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
 #ifdef SEGRUN_WITH_CUDA
-#include "engine/ops/cuda/resize.h"
+#include "engine/ops/cuda/concat.h"
 #endif
 
 namespace segrun {

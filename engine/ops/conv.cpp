@@ -12,8 +12,6 @@ namespace segrun {
 
 namespace {
 
-using cpu::ConvGeometry;
-
 void check_operands(const char* op, const Tensor& x, const Tensor& w, const Tensor& b) {
   check_defined(x, op, "input");
   check_defined(w, op, "weight");

@@ -1,11 +1,10 @@
 #include "engine/ops/elementwise.h"
 
-#include <string>
-
 #include "engine/autograd.h"
 #include "engine/cpu/elementwise.h"
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
+#include "engine/ops/reduce.h"
 #ifdef SEGRUN_WITH_CUDA
 #include "engine/ops/cuda/elementwise.h"
 #endif
@@ -25,14 +24,14 @@ Shape broadcast_shape(const Shape& a, const Shape& b, const char* op) {
   return out;
 }
 
-namespace {
 Shape right_align(const Shape& s, size_t rank) {
   Shape out(rank - s.size(), 1);
   out.insert(out.end(), s.begin(), s.end());
   return out;
 }
 
-Tensor binary_forward(cpu::BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
+namespace {
+Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char* name) {
   check_defined(a, name, "first operand");
   check_defined(b, name, "second operand");
   check_same_device_dtype(a, b, name);
@@ -50,35 +49,21 @@ Tensor binary_forward(cpu::BinaryOp op, const Tensor& a, const Tensor& b, const 
 }
 }  // namespace
 
-Tensor sum_to(const Tensor& g, const Shape& shape) {
-  if (g.shape() == shape) return g;
-  Tensor out = Tensor::empty(shape, g.dtype(), g.device());
-  const Shape aligned = right_align(shape, g.shape().size());
-  SEGRUN_ON_CUDA(g, cuda_ops::sum_to(g, aligned, out)) {
-    require_cpu("sum_to", g);
-    dispatch_float(g.dtype(), "sum_to", [&](auto tag) {
-      using T = decltype(tag);
-      cpu::sum_to<T>(g.data<T>(), g.shape(), out.data<T>(), aligned);
-    });
-  }
-  return out;
-}
-
 Tensor add(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(cpu::BinaryOp::Add, a, b, "add");
+  Tensor out = binary_forward(BinaryOp::Add, a, b, "add");
   const Shape sa = a.shape(), sb = b.shape();
   return record("add", out, {a, b}, [sa, sb](const Tensor& g) { return std::vector<Tensor>{sum_to(g, sa), sum_to(g, sb)}; });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(cpu::BinaryOp::Sub, a, b, "sub");
+  Tensor out = binary_forward(BinaryOp::Sub, a, b, "sub");
   const Shape sa = a.shape(), sb = b.shape();
   return record("sub", out, {a, b},
                 [sa, sb](const Tensor& g) { return std::vector<Tensor>{sum_to(g, sa), sum_to(scale(g, -1.0), sb)}; });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-  Tensor out = binary_forward(cpu::BinaryOp::Mul, a, b, "mul");
+  Tensor out = binary_forward(BinaryOp::Mul, a, b, "mul");
   const std::vector<bool> need = grad_needed({a, b});
   Tensor sa = need[1] ? a.detach() : Tensor(), sb = need[0] ? b.detach() : Tensor();
   const Shape sha = a.shape(), shb = b.shape();
@@ -106,11 +91,11 @@ Tensor scale(const Tensor& a, double s) {
 namespace {
 // Shared shape of relu and sigmoid: the backward rule needs only the output.
 template <typename Fwd, typename Bwd>
-Tensor activation(const Tensor& x, const char* name, Fwd fwd, Bwd bwd) {
+Tensor activation(Activation kind, const Tensor& x, Fwd fwd, Bwd bwd) {
+  const char* name = kind == Activation::Relu ? "relu" : "sigmoid";
   check_defined(x, name, "input");
-  const bool is_relu = std::string(name) == "relu";
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
-  SEGRUN_ON_CUDA(x, cuda_ops::activation_forward(is_relu, x, out)) {
+  SEGRUN_ON_CUDA(x, cuda_ops::activation_forward(kind, x, out)) {
     require_cpu(name, x);
     dispatch_float(x.dtype(), name, [&](auto tag) {
       using T = decltype(tag);
@@ -118,9 +103,9 @@ Tensor activation(const Tensor& x, const char* name, Fwd fwd, Bwd bwd) {
     });
   }
   Tensor saved = any_requires_grad({x}) ? out.detach() : Tensor();
-  return record(name, out, {x}, [saved, name, is_relu, bwd](const Tensor& g) {
+  return record(name, out, {x}, [saved, name, kind, bwd](const Tensor& g) {
     Tensor gx = Tensor::empty(g.shape(), g.dtype(), g.device());
-    SEGRUN_ON_CUDA(g, cuda_ops::activation_backward(is_relu, saved, g, gx)) {
+    SEGRUN_ON_CUDA(g, cuda_ops::activation_backward(kind, saved, g, gx)) {
       dispatch_float(g.dtype(), name, [&](auto tag) {
         using T = decltype(tag);
         bwd(saved.data<T>(), g.data<T>(), gx.data<T>(), g.numel(), tag);
@@ -133,13 +118,13 @@ Tensor activation(const Tensor& x, const char* name, Fwd fwd, Bwd bwd) {
 
 Tensor relu(const Tensor& x) {
   return activation(
-      x, "relu", [](auto* in, auto* out, int64_t n, auto) { cpu::relu_forward(in, out, n); },
+      Activation::Relu, x, [](auto* in, auto* out, int64_t n, auto) { cpu::relu_forward(in, out, n); },
       [](auto* o, auto* g, auto* gx, int64_t n, auto) { cpu::relu_backward(o, g, gx, n); });
 }
 
 Tensor sigmoid(const Tensor& x) {
   return activation(
-      x, "sigmoid", [](auto* in, auto* out, int64_t n, auto) { cpu::sigmoid_forward(in, out, n); },
+      Activation::Sigmoid, x, [](auto* in, auto* out, int64_t n, auto) { cpu::sigmoid_forward(in, out, n); },
       [](auto* o, auto* g, auto* gx, int64_t n, auto) { cpu::sigmoid_backward(o, g, gx, n); });
 }
 

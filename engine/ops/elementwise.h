@@ -15,11 +15,10 @@ Tensor sigmoid(const Tensor& x);
 // Floating casts are differentiable (gradient cast back); casts to/from integers are not.
 Tensor cast(const Tensor& x, DType dtype);
 
-// Sum of g over the dims that were broadcast to reach g's shape from `shape`.
-Tensor sum_to(const Tensor& g, const Shape& shape);
-
 // Shape two operands broadcast to; throws std::invalid_argument naming `op` and both shapes.
 Shape broadcast_shape(const Shape& a, const Shape& b, const char* op);
+// `s` with leading 1s up to `rank` dims, as broadcasting aligns it.
+Shape right_align(const Shape& s, size_t rank);
 
 // In place, never recorded: dst += src (same shape), t = value.
 void add_inplace(Tensor& dst, const Tensor& src);

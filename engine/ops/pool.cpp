@@ -13,7 +13,7 @@
 namespace segrun {
 
 namespace {
-cpu::PoolGeometry max_pool_geometry(const Tensor& x, int kernel, int stride, int pad) {
+PoolGeometry max_pool_geometry(const Tensor& x, int kernel, int stride, int pad) {
   check_defined(x, "max_pool2d", "input");
   SEGRUN_CHECK_ARG(x.dim() == 4, "max_pool2d: input must be N,H,W,C, got shape ", shape_str(x.shape()));
   SEGRUN_CHECK_ARG(kernel > 0 && stride > 0 && pad >= 0 && pad <= kernel / 2, "max_pool2d: kernel ", kernel, " stride ",
@@ -23,7 +23,7 @@ cpu::PoolGeometry max_pool_geometry(const Tensor& x, int kernel, int stride, int
                    " is smaller than the ", kernel, "x", kernel, " window with pad ", pad);
   SEGRUN_CHECK_ARG(s[1] * s[2] <= std::numeric_limits<int32_t>::max(), "max_pool2d: input shape ", shape_str(s),
                    " has too many pixels per image");
-  cpu::PoolGeometry geo{s[0], s[1], s[2], s[3], 0, 0, kernel, stride, pad};
+  PoolGeometry geo{s[0], s[1], s[2], s[3], 0, 0, kernel, stride, pad};
   geo.out_height = (s[1] + 2 * pad - kernel) / stride + 1;
   geo.out_width = (s[2] + 2 * pad - kernel) / stride + 1;
   return geo;
@@ -31,7 +31,7 @@ cpu::PoolGeometry max_pool_geometry(const Tensor& x, int kernel, int stride, int
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, int kernel, int stride, int pad) {
-  const cpu::PoolGeometry geo = max_pool_geometry(x, kernel, stride, pad);
+  const PoolGeometry geo = max_pool_geometry(x, kernel, stride, pad);
   const Shape out_shape{geo.batch, geo.out_height, geo.out_width, geo.channels};
   Tensor out = Tensor::empty(out_shape, x.dtype(), x.device());
   Tensor argmax = Tensor::empty(out_shape, DType::I32, x.device());

@@ -1,11 +1,11 @@
 #include "engine/ops/reduce.h"
 
 #include "engine/autograd.h"
-#include "engine/cpu/elementwise.h"
+#include "engine/cpu/reduce.h"
 #include "engine/ops/device_check.h"
 #include "engine/ops/elementwise.h"
 #ifdef SEGRUN_WITH_CUDA
-#include "engine/ops/cuda/elementwise.h"
+#include "engine/ops/cuda/reduce.h"
 #endif
 
 namespace segrun {
@@ -27,6 +27,20 @@ Tensor sum(const Tensor& x) {
       return std::vector<Tensor>{Tensor::full(shape, g.item(), g.dtype(), g.device())};
     }
   });
+}
+
+Tensor sum_to(const Tensor& g, const Shape& shape) {
+  if (g.shape() == shape) return g;
+  Tensor out = Tensor::empty(shape, g.dtype(), g.device());
+  const Shape aligned = right_align(shape, g.shape().size());
+  SEGRUN_ON_CUDA(g, cuda_ops::sum_to(g, aligned, out)) {
+    require_cpu("sum_to", g);
+    dispatch_float(g.dtype(), "sum_to", [&](auto tag) {
+      using T = decltype(tag);
+      cpu::sum_to<T>(g.data<T>(), g.shape(), out.data<T>(), aligned);
+    });
+  }
+  return out;
 }
 
 Tensor mean(const Tensor& x) {

@@ -16,7 +16,7 @@ Tensor resize_bilinear(const Tensor& x, int64_t out_h, int64_t out_w) {
   SEGRUN_CHECK_ARG(out_h > 0 && out_w > 0 && x.size(1) > 0 && x.size(2) > 0, "resize_bilinear: cannot resize shape ",
                    shape_str(x.shape()), " to ", out_h, "x", out_w);
   const Shape& s = x.shape();
-  const cpu::ResizeGeometry geo{s[0], s[1], s[2], s[3], out_h, out_w};
+  const ResizeGeometry geo{s[0], s[1], s[2], s[3], out_h, out_w};
   Tensor out = Tensor::empty({s[0], out_h, out_w, s[3]}, x.dtype(), x.device());
   SEGRUN_ON_CUDA(x, cuda_ops::resize_forward(x, geo, out)) {
     require_cpu("resize_bilinear", x);

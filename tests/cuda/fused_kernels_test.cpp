@@ -11,7 +11,7 @@
 
 #ifdef SEGRUN_WITH_CUDA
 #include "cuda/context.h"
-#include "cuda/loss.h"
+#include "cuda/softmax_loss.h"
 #include "cuda/optim.h"
 #include "engine/half.h"
 #include "engine/ops.h"

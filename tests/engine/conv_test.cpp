@@ -98,8 +98,6 @@ TEST_CASE("conv errors name the op and both shapes") {
 
 namespace {
 
-using cpu::ConvGeometry;
-
 ConvGeometry geometry(Shape x, Shape w, Conv2dArgs a) {
   ConvGeometry g;
   g.batch = x[0], g.in_h = x[1], g.in_w = x[2], g.in_c = x[3];

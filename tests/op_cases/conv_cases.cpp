@@ -1,5 +1,6 @@
 // Op cases: conv2d (dense, strided, dilated, grouped, depthwise, pointwise) and
-// conv_transpose2d. Kept small: the gradient check runs two forwards per input element.
+// conv_transpose2d. Kept small (the gradient check runs two forwards per input element), except
+// one real-size layer with enough channels for cuDNN's f16 tensor-core kernels.
 #include "tests/support/op_cases.h"
 
 namespace segrun::testing {
@@ -46,6 +47,8 @@ SEGRUN_OP_CASES(conv) {
       transpose_case("2x2 stride 2 with bias (U-Net up-sampler), batch 2", {2, 3, 4, 4}, {4, 2, 2, 3}, true, {2, 0, 0}),
       transpose_case("3x3 stride 2 pad 1 output_padding 1", {1, 4, 3, 3}, {3, 3, 3, 2}, false, {2, 1, 1}),
       transpose_case("3x3 stride 1 pad 1, bias", {1, 5, 4, 2}, {2, 3, 3, 3}, true, {1, 1, 0}),
+      real_size(conv_case("real size: 3x3 64 -> 64 pad 1, batch 2, 64x128", {2, 64, 128, 64}, {64, 3, 3, 64}, false,
+                          A::make(1, 1))),
   };
 }
 

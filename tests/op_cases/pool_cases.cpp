@@ -28,6 +28,24 @@ SEGRUN_OP_CASES(pool) {
   cases.push_back({"global_avg_pool", "1x1 spatial", {In::uniform({3, 1, 1, 5})}, [](const std::vector<Tensor>& x) {
                      return global_avg_pool(x[0]);
                    }});
+  // Max pooling's derivative jumps where two values of a window tie; the real-size cases' step
+  // must be far below the typical gap between them (about 1e-6 of the range over 33 million).
+  OpCase pool{"max_pool2d",
+              "real size: 2x2 stride 2 (U-Net encoder), 4x256x512x64",
+              {In::uniform({kRealBatch, kRealHeight, kRealWidth, 64})},
+              [](const std::vector<Tensor>& x) { return max_pool2d(x[0], 2, 2); }};
+  OpCase stem{"max_pool2d",
+              "real size: 3x3 stride 2 pad 1 (ResNet stem), 4x128x256x64",
+              {In::uniform({kRealBatch, kRealHeight / 2, kRealWidth / 2, 64})},
+              [](const std::vector<Tensor>& x) { return max_pool2d(x[0], 3, 2, 1); }};
+  for (OpCase* c : {&pool, &stem}) {
+    c->fd_step = 1e-9;
+    c->grad_tol = 1e-5;
+    cases.push_back(real_size(*c));
+  }
+  cases.push_back(real_size({"global_avg_pool", "real size: ASPP image pooling, 4x16x32x512",
+                             {In::uniform({kRealBatch, kRealHeight / 16, kRealWidth / 16, 512})},
+                             [](const std::vector<Tensor>& x) { return global_avg_pool(x[0]); }}));
   return cases;
 }
 

@@ -18,7 +18,12 @@ SEGRUN_OP_CASES(resize) {
           resize_case("non-integer up 5x7 -> 12x9, batch 2", {2, 5, 7, 3}, 12, 9),
           resize_case("mixed 7x5 -> 3x8", {1, 7, 5, 2}, 3, 8),
           resize_case("1x1 -> 3x4 (image pooling branch)", {2, 1, 1, 3}, 3, 4),
-          resize_case("same size", {1, 3, 4, 2}, 3, 4)};
+          resize_case("same size", {1, 3, 4, 2}, 3, 4),
+          real_size(resize_case("real size: DeepLabV3+ logits x4, 4x64x128x19 -> 4x256x512x19",
+                                {kRealBatch, kRealHeight / 4, kRealWidth / 4, 19}, kRealHeight, kRealWidth)),
+          real_size(resize_case("real size: ASPP to decoder x4, 4x16x32x256 -> 4x64x128x256",
+                                {kRealBatch, kRealHeight / 16, kRealWidth / 16, 256}, kRealHeight / 4,
+                                kRealWidth / 4))};
 }
 
 }  // namespace segrun::testing

@@ -56,10 +56,19 @@ struct OpCase {
   bool check_f32 = true;
   double f16_tol = kF16OneRounding;  // CUDA parity with f16 storage (see above)
   // A case at the sizes the models run (millions of elements): the kernels' multi-block
-  // reductions, grid-stride loops and atomics only show their bugs there. Too large for one
-  // finite difference per element, so its gradient check probes random directions instead.
+  // reductions (batch-norm statistics over 4x256x512 pixels per channel, or one channel),
+  // grid-stride loops that iterate, cross-block accumulation of bias and broadcast gradients,
+  // and f16 convolutions wide enough for tensor cores only show their bugs there. Too large for
+  // one finite difference per element, so its gradient check probes random directions instead.
   bool real_size = false;
 };
+
+// Real-size cases run at batch 4 and 512x256, the training size of the study.
+inline constexpr int64_t kRealBatch = 4, kRealHeight = 256, kRealWidth = 512;
+inline OpCase real_size(OpCase c) {
+  c.real_size = true;
+  return c;
+}
 
 std::vector<OpCase>& op_case_registry();
 

@@ -1,15 +1,16 @@
 #pragma once
 // CUDA paths of the convolution front-ends: cuDNN in NHWC through cuda/conv.h, plus bias add
-// and bias gradient through the elementwise kernels.
+// and bias gradient through the elementwise and reduction kernels.
 #include "cuda/conv.h"
 #include "cuda/elementwise.h"
-#include "engine/cpu/conv.h"
+#include "cuda/reduce.h"
+#include "engine/kernel_types.h"
 #include "engine/ops/cuda/common.h"
 
 namespace segrun::cuda_ops {
 
 // The geometry's convolution (input in_*, output out_*, weight (out_c, KH, KW, in_c/groups)).
-inline cuda::ConvShape conv_shape(const cpu::ConvGeometry& g, DType dt) {
+inline cuda::ConvShape conv_shape(const ConvGeometry& g, DType dt) {
   auto i = [](int64_t v) { return static_cast<int>(v); };
   cuda::ConvShape s;
   s.n = i(g.batch), s.h = i(g.in_h), s.w = i(g.in_w), s.c = i(g.in_c);
@@ -28,20 +29,20 @@ inline void add_bias(Tensor& y, const Tensor& b) {
   s.out[0] = y.numel() / b.numel(), s.out[1] = b.numel();
   s.stride_a[0] = b.numel(), s.stride_a[1] = 1;
   s.stride_b[0] = 0, s.stride_b[1] = 1;
-  cuda::binary(cuda::BinaryKind::Add, y.dtype(), y.raw_data(), b.raw_data(), y.raw_data(), s, stream());
+  cuda::binary(BinaryOp::Add, y.dtype(), y.raw_data(), b.raw_data(), y.raw_data(), s, stream());
 }
 
-inline void conv_forward(const cpu::ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y) {
+inline void conv_forward(const ConvGeometry& g, const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y) {
   cuda::conv_forward(conv_shape(g, x.dtype()), x.raw_data(), w.raw_data(), y.raw_data());
   if (b.defined()) add_bias(y, b);
 }
 
-inline void conv_data_grad(const cpu::ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& b, Tensor& gx) {
+inline void conv_data_grad(const ConvGeometry& g, const Tensor& gy, const Tensor& w, const Tensor& b, Tensor& gx) {
   cuda::conv_backward_data(conv_shape(g, gy.dtype()), w.raw_data(), gy.raw_data(), gx.raw_data());
   if (b.defined()) add_bias(gx, b);
 }
 
-inline void conv_filter_grad(const cpu::ConvGeometry& g, const Tensor& x, const Tensor& gy, Tensor& gw) {
+inline void conv_filter_grad(const ConvGeometry& g, const Tensor& x, const Tensor& gy, Tensor& gw) {
   cuda::conv_backward_filter(conv_shape(g, gy.dtype()), x.raw_data(), gy.raw_data(), gw.raw_data());
 }
 

@@ -1,20 +1,20 @@
 #pragma once
 // CUDA paths of the pooling front-ends.
 #include "cuda/pool.h"
-#include "engine/cpu/pool.h"
+#include "engine/kernel_types.h"
 #include "engine/ops/cuda/common.h"
 
 namespace segrun::cuda_ops {
 
-inline cuda::PoolShape pool_shape(const cpu::PoolGeometry& g) {
+inline cuda::PoolShape pool_shape(const PoolGeometry& g) {
   return {g.batch, g.height, g.width, g.channels, g.out_height, g.out_width, g.kernel, g.stride, g.pad};
 }
 
-inline void max_pool_forward(const Tensor& x, const cpu::PoolGeometry& g, Tensor& out, Tensor& argmax) {
+inline void max_pool_forward(const Tensor& x, const PoolGeometry& g, Tensor& out, Tensor& argmax) {
   cuda::max_pool_forward(x.dtype(), pool_shape(g), x.raw_data(), out.raw_data(), argmax.data<int32_t>(), stream());
 }
 
-inline void max_pool_backward(const Tensor& g, const Tensor& argmax, const cpu::PoolGeometry& geo, Tensor& gx) {
+inline void max_pool_backward(const Tensor& g, const Tensor& argmax, const PoolGeometry& geo, Tensor& gx) {
   cuda::max_pool_backward(g.dtype(), pool_shape(geo), argmax.data<int32_t>(), g.raw_data(), gx.raw_data(), stream());
 }
 

@@ -1,6 +1,6 @@
 #include "cuda/check.h"
 #include "cuda/kernels.cuh"
-#include "cuda/loss.h"
+#include "cuda/softmax_loss.h"
 
 namespace segrun::cuda {
 

@@ -1,9 +1,9 @@
-#include "losses/cpu_softmax_losses.h"
+#include "engine/cpu/softmax_loss.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace segrun::losses::cpu {
+namespace segrun::cpu {
 
 namespace {
 // Fixed reduction blocks: partial sums per block, added in block order (deterministic).
@@ -248,4 +248,4 @@ template void scale_gradient<double>(double*, int64_t, double);
 template SoftmaxLossSums softmax_losses<float>(const SoftmaxLossProblem<float>&, float*);
 template SoftmaxLossSums softmax_losses<double>(const SoftmaxLossProblem<double>&, double*);
 
-}  // namespace segrun::losses::cpu
+}  // namespace segrun::cpu

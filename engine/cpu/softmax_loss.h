@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace segrun::losses::cpu {
+#include "engine/kernel_types.h"
 
-constexpr int32_t kIgnoreLabel = 255;
+namespace segrun::cpu {
 
 // One problem: `pixels` rows of `classes` logits and one target id (or kIgnoreLabel) per row.
 template <typename T>
@@ -22,15 +22,6 @@ struct SoftmaxLossProblem {
   bool want_grad_stats = false;  // fill the gradient sums (only with a gradient buffer)
 };
 
-// Unweighted term values, the weighted total and, when asked for, sums over the logit
-// gradients of the three weighted terms (squared norms and pairwise dot products).
-struct SoftmaxLossSums {
-  double ce = 0, dice = 0, focal = 0, total = 0;
-  int64_t valid_pixels = 0;
-  double ce_sq = 0, dice_sq = 0, focal_sq = 0, total_sq = 0;
-  double ce_dice = 0, ce_focal = 0, dice_focal = 0;
-};
-
 // Values of the selected terms. When `grad` is not null (pixels x classes) it receives
 // d(total)/d(logits) (zero on ignored rows), and the gradient sums when want_grad_stats is set.
 // Reductions run over fixed pixel blocks summed in block order, so the result does not depend
@@ -42,4 +33,4 @@ SoftmaxLossSums softmax_losses(const SoftmaxLossProblem<T>& problem, T* grad);
 template <typename T>
 void scale_gradient(T* grad, int64_t n, T s);
 
-}  // namespace segrun::losses::cpu
+}  // namespace segrun::cpu

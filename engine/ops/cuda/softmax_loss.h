@@ -1,25 +1,24 @@
 #pragma once
-// CUDA path of the softmax losses: the fused kernels of cuda/loss.h. The forward pass computes
-// the statistics and the loss values; the node's backward runs the gradient pass with the
-// incoming gradient folded in (read from device memory). Included in CUDA builds only.
-// The values come back to the host (LossTerms holds doubles): one synchronisation per call.
+// CUDA path of the softmax-loss op: the fused kernels of cuda/softmax_loss.h. The forward pass
+// computes the statistics and the loss values; the node's backward runs the gradient pass with
+// the incoming gradient folded in (read from device memory). The values come back to the host
+// (SoftmaxLossSums holds doubles): one synchronisation per call.
 #include <vector>
 
-#include "cuda/loss.h"
+#include "cuda/softmax_loss.h"
 #include "engine/autograd.h"
 #include "engine/error.h"
-#include "engine/ops.h"
 #include "engine/ops/cuda/common.h"
-#include "losses/cpu_softmax_losses.h"
-#include "losses/losses.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/softmax_loss.h"
 
-namespace segrun::losses::cuda_path {
+namespace segrun::cuda_ops {
 
-// Loss values (and, with options.grad_stats, the gradient sums) into `sums`; returns the total
+// Loss values (and, with spec.grad_stats, the gradient sums) into `sums`; returns the total
 // as one recorded node. Labels are not range-checked here (that would cost a device-to-host
-// copy per step): a value outside [0, C) other than 255 counts as ignored.
-inline Tensor softmax_losses(const char* op, const Tensor& logits, const Tensor& target, const LossWeights& w,
-                             const LossOptions& options, cpu::SoftmaxLossSums* sums) {
+// copy per step): a value outside [0, C) other than kIgnoreLabel counts as ignored.
+inline Tensor softmax_loss(const char* op, const Tensor& logits, const Tensor& target, const SoftmaxLossSpec& spec,
+                           SoftmaxLossSums* sums) {
   SEGRUN_CHECK_ARG(target.defined() && target.device() == logits.device(), op, ": target ", target.str(),
                    " must be on the logits' device ", logits.device().str());
   SEGRUN_CHECK_ARG(logits.dtype() == DType::F32 || logits.dtype() == DType::F16, op, ": logits ", logits.str(),
@@ -34,26 +33,27 @@ inline Tensor softmax_losses(const char* op, const Tensor& logits, const Tensor&
   a.label_dt = target.dtype();
   a.classes = logits.size(-1);
   a.pixels = target.numel();
-  a.w_ce = static_cast<float>(w.ce), a.w_dice = static_cast<float>(w.dice), a.w_focal = static_cast<float>(w.focal);
-  a.focal_alpha = static_cast<float>(options.focal.alpha);
-  a.focal_gamma = static_cast<float>(options.focal.gamma);
-  a.dice_mask_absent = options.dice_absent == DiceAbsent::Mask;
+  a.w_ce = static_cast<float>(spec.w_ce), a.w_dice = static_cast<float>(spec.w_dice);
+  a.w_focal = static_cast<float>(spec.w_focal);
+  a.focal_alpha = static_cast<float>(spec.focal_alpha);
+  a.focal_gamma = static_cast<float>(spec.focal_gamma);
+  a.dice_mask_absent = spec.dice_mask_absent;
   Tensor class_weight;
-  if (options.class_weight.defined()) {
-    SEGRUN_CHECK_ARG(options.class_weight.shape() == Shape{a.classes}, op, ": class_weight ",
-                     options.class_weight.str(), " must have ", a.classes, " entries (one per class)");
-    class_weight = cast(options.class_weight.detach().to(logits.device()), DType::F32).detach();
+  if (spec.class_weight.defined()) {
+    SEGRUN_CHECK_ARG(spec.class_weight.shape() == Shape{a.classes}, op, ": class_weight ", spec.class_weight.str(),
+                     " must have ", a.classes, " entries (one per class)");
+    class_weight = cast(spec.class_weight.detach().to(logits.device()), DType::F32).detach();
     a.class_weights = class_weight.data<float>();
   }
-  Tensor stats = cuda_ops::device_floats(cuda::softmax_loss_stats_floats(a.classes));
-  Tensor values = cuda_ops::device_floats(4);
+  Tensor stats = device_floats(cuda::softmax_loss_stats_floats(a.classes));
+  Tensor values = device_floats(4);
   cuda::softmax_loss_forward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), values.data<float>(),
-                             cuda_ops::stream());
-  if (options.grad_stats) {
+                             stream());
+  if (spec.grad_stats) {
     Tensor grad = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
-    Tensor grad_sums = cuda_ops::device_floats(cuda::kLossGradSums);
+    Tensor grad_sums = device_floats(cuda::kLossGradSums);
     cuda::softmax_loss_backward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), nullptr, grad.raw_data(),
-                                grad_sums.data<float>(), cuda_ops::stream());
+                                grad_sums.data<float>(), stream());
     const std::vector<double> g = grad_sums.to_double_vector();
     sums->ce_sq = g[0], sums->dice_sq = g[1], sums->focal_sq = g[2], sums->total_sq = g[3];
     sums->ce_dice = g[4], sums->ce_focal = g[5], sums->dice_focal = g[6];
@@ -68,9 +68,9 @@ inline Tensor softmax_losses(const char* op, const Tensor& logits, const Tensor&
     Tensor grad = Tensor::empty(saved_logits.shape(), saved_logits.dtype(), saved_logits.device());
     const Tensor scale = cast(g, DType::F32);
     cuda::softmax_loss_backward(a, saved_logits.raw_data(), saved_target.raw_data(), stats.data<float>(),
-                                scale.data<float>(), grad.raw_data(), nullptr, cuda_ops::stream());
+                                scale.data<float>(), grad.raw_data(), nullptr, stream());
     return std::vector<Tensor>{grad};
   });
 }
 
-}  // namespace segrun::losses::cuda_path
+}  // namespace segrun::cuda_ops

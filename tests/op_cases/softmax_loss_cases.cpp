@@ -1,4 +1,5 @@
-// Op cases: the softmax losses (REFERENCE.md section 2), one autograd node each.
+// Op cases: the fused softmax-loss op through the loss API (REFERENCE.md section 2), one
+// autograd node each.
 #include "losses/losses.h"
 #include "tests/support/op_cases.h"
 
@@ -23,7 +24,7 @@ In class_weights(int64_t classes) {
 }
 }  // namespace
 
-SEGRUN_OP_CASES(losses) {
+SEGRUN_OP_CASES(softmax_loss) {
   using losses::DiceAbsent;
   std::vector<OpCase> cases;
   cases.push_back({"cross_entropy",
@@ -76,6 +77,14 @@ SEGRUN_OP_CASES(losses) {
                      options.grad_stats = true;
                      return losses::combined_loss(x[0], x[1], {1.0, 0.0, 2.0}, options).total;
                    }});
+  // The loss is a mean over 524288 pixels: each logit moves it by ~1e-6 of the step, so a larger
+  // step keeps the central difference well above the rounding of the loss itself.
+  OpCase real{"combined_loss",
+              "real size: equal weights, 4x256x512x19",
+              {logits({kRealBatch, kRealHeight, kRealWidth, 19}), In::labels({kRealBatch, kRealHeight, kRealWidth}, 19)},
+              [](const Inputs& x) { return losses::combined_loss(x[0], x[1], {1.0, 1.0, 1.0}).total; }};
+  real.fd_step = 1e-4;
+  cases.push_back(real_size(real));
   return cases;
 }
 

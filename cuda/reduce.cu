@@ -1,0 +1,100 @@
+#include <algorithm>
+
+#include "cuda/check.h"
+#include "cuda/kernels.cuh"
+#include "cuda/reduce.h"
+
+namespace segrun::cuda {
+
+namespace {
+
+// One block per destination element; its threads walk the summed source elements.
+template <typename T>
+__global__ void sum_to_kernel(const T* g, T* out, ReduceShape s, int64_t summed) {
+  const int64_t o = blockIdx.x;
+  int64_t kept_offset = 0, rem = o, stride = 1;
+  int64_t in_stride[kMaxRank];
+  for (int d = s.rank - 1; d >= 0; --d) {
+    in_stride[d] = stride;
+    stride *= s.in[d];
+  }
+  for (int d = s.rank - 1; d >= 0; --d) {
+    const int64_t coord = rem % s.out[d];
+    rem /= s.out[d];
+    kept_offset += coord * in_stride[d];
+  }
+  float acc = 0.0f;
+  for (int64_t k = threadIdx.x; k < summed; k += blockDim.x) {
+    int64_t r = k, offset = kept_offset;
+    for (int d = s.rank - 1; d >= 0; --d) {
+      if (s.out[d] != 1 || s.in[d] == 1) continue;
+      offset += (r % s.in[d]) * in_stride[d];
+      r /= s.in[d];
+    }
+    acc += to_float(g[offset]);
+  }
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) out[o] = from_float<T>(acc);
+}
+
+template <typename T>
+__global__ void partial_sum_kernel(const T* x, int64_t n, float* partial) {
+  float acc = 0.0f;
+  SEGRUN_GRID_LOOP(i, n) acc += to_float(x[i]);
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) partial[blockIdx.x] = acc;
+}
+
+template <typename T>
+__global__ void final_sum_kernel(const float* partial, int count, T* out) {
+  float acc = 0.0f;
+  for (int i = threadIdx.x; i < count; i += blockDim.x) acc += partial[i];
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) out[0] = from_float<T>(acc);
+}
+
+template <typename T>
+__global__ void broadcast_scalar_kernel(const T* value, float multiplier, T* out, int64_t n) {
+  const float v = to_float(value[0]) * multiplier;
+  SEGRUN_GRID_LOOP(i, n) out[i] = from_float<T>(v);
+}
+
+}  // namespace
+
+void sum_to(DType dt, const void* g, void* out, const ReduceShape& shape, cudaStream_t stream) {
+  int64_t outputs = 1, summed = 1;
+  for (int d = 0; d < shape.rank; ++d) {
+    outputs *= shape.out[d];
+    if (shape.out[d] == 1) summed *= shape.in[d];
+  }
+  if (outputs == 0) return;
+  dispatch_storage(dt, "sum_to", [&](auto tag) {
+    using T = decltype(tag);
+    sum_to_kernel<T><<<static_cast<unsigned>(outputs), kThreads, 0, stream>>>(static_cast<const T*>(g),
+                                                                              static_cast<T*>(out), shape, summed);
+  });
+  SEGRUN_CUDA_CHECK_LAUNCH("sum_to_kernel");
+}
+
+void sum(DType dt, const void* x, int64_t n, void* out, float* scratch, cudaStream_t stream) {
+  const int blocks =
+      static_cast<int>(std::min<int64_t>(kSumScratchFloats, std::max<int64_t>(1, (n + kThreads - 1) / kThreads)));
+  dispatch_storage(dt, "sum", [&](auto tag) {
+    using T = decltype(tag);
+    partial_sum_kernel<T><<<blocks, kThreads, 0, stream>>>(static_cast<const T*>(x), n, scratch);
+    final_sum_kernel<T><<<1, 1024, 0, stream>>>(scratch, blocks, static_cast<T*>(out));
+  });
+  SEGRUN_CUDA_CHECK_LAUNCH("sum_kernel");
+}
+
+void broadcast_scalar(DType dt, const void* value, float multiplier, void* out, int64_t n, cudaStream_t stream) {
+  if (n == 0) return;
+  dispatch_storage(dt, "broadcast_scalar", [&](auto tag) {
+    using T = decltype(tag);
+    broadcast_scalar_kernel<T>
+        <<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const T*>(value), multiplier, static_cast<T*>(out), n);
+  });
+  SEGRUN_CUDA_CHECK_LAUNCH("broadcast_scalar_kernel");
+}
+
+}  // namespace segrun::cuda
