@@ -1,12 +1,12 @@
 #pragma once
-// CPU kernel for the softmax losses (REFERENCE.md section 2): softmax once, the selected terms'
+// CPU kernel for the softmax losses (docs/REFERENCE.md section 2): softmax once, the selected terms'
 // values, and optionally the fused analytic gradient of their weighted sum wrt the logits.
 #include <cstdint>
 #include <vector>
 
-namespace segrun::losses::cpu {
+#include "engine/labels.h"
 
-constexpr int32_t kIgnoreLabel = 255;
+namespace segrun::losses::cpu {
 
 // One problem: `pixels` rows of `classes` logits and one target id (or kIgnoreLabel) per row.
 template <typename T>

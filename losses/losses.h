@@ -1,15 +1,14 @@
 #pragma once
-// The segmentation losses of REFERENCE.md section 2: cross-entropy, soft Dice, softmax focal and
+// The segmentation losses of docs/REFERENCE.md section 2: cross-entropy, soft Dice, softmax focal and
 // their weighted combination, on logits (N,H,W,C) f32/f64 and a target (N,H,W) u8 or i32 whose
 // value 255 marks an ignored pixel. Each call is one autograd node whose backward is the fused
 // analytic gradient wrt the logits; class weights are constants and get no gradient.
 #include <cstdint>
 
+#include "engine/labels.h"
 #include "engine/tensor.h"
 
 namespace segrun::losses {
-
-constexpr int kIgnoreLabel = 255;
 
 // Dice: classes absent from the batch's target stay in the mean (the formula as written) or
 // leave it (the behaviour of several libraries). With every class masked the loss is 0.

@@ -1,6 +1,6 @@
 #pragma once
-// Shared pieces of the CUDA test suite: whether a GPU is present (the suite skips itself
-// otherwise) and CPU/GPU comparison helpers.
+// Shared by the CUDA test suite: whether it can run (a CUDA build and a visible GPU); every
+// test case of the suite skips itself otherwise.
 
 namespace segrun::testing {
 

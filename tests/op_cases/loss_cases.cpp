@@ -1,4 +1,4 @@
-// Op cases: the softmax losses (REFERENCE.md section 2), one autograd node each.
+// Op cases: the softmax losses (docs/REFERENCE.md section 2), one autograd node each.
 #include "losses/losses.h"
 #include "tests/support/op_cases.h"
 
