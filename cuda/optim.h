@@ -1,5 +1,5 @@
 #pragma once
-// The optimiser step without host round-trips (REFERENCE.md section 5): one pass over the flat
+// The optimiser step without host round-trips (docs/REFERENCE.md section 4): one pass over the flat
 // FP32 gradient buffer for inf/NaN and the squared norm, AdamW with unscale and clipping folded
 // in, and the dynamic loss-scale update. Found-inf, norm, clip coefficient, loss scale and the
 // step count all live in device memory.

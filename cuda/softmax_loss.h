@@ -1,5 +1,5 @@
 #pragma once
-// Fused softmax + cross-entropy / Dice / focal loss (REFERENCE.md section 2): one pass for
+// Fused softmax + cross-entropy / Dice / focal loss (docs/REFERENCE.md section 2): one pass for
 // the statistics and the loss values, one pass for the gradient wrt the logits. Logits are
 // f32 or f16 (math in f32), labels u8 or i32; everything stays on the device.
 #include <cuda_runtime_api.h>
@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "engine/dtype.h"
+#include "engine/labels.h"
 
 namespace segrun::cuda {
 
@@ -20,7 +21,7 @@ struct SoftmaxLossArgs {
   float focal_alpha = 1.0f, focal_gamma = 2.0f;
   float dice_eps = 1e-6f;
   bool dice_mask_absent = false;  // drop classes absent from the target from the Dice mean
-  int ignore_index = 255;         // labels outside [0, classes) are ignored as well
+  int ignore_index = kIgnoreLabel;  // labels outside [0, classes) are ignored as well
 };
 
 // Floats of the `stats` buffer both passes share.

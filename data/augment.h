@@ -1,5 +1,5 @@
 #pragma once
-// Training augmentation and ImageNet normalisation (REFERENCE.md section 1).
+// Training augmentation and ImageNet normalisation (docs/REFERENCE.md sections 5.6, 5.7).
 #include <cstdint>
 
 namespace segrun::data {

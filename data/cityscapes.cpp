@@ -1,4 +1,4 @@
-// Cityscapes: directory layout and the labelId -> trainId table (REFERENCE.md section 6).
+// Cityscapes: directory layout and the labelId -> trainId table (docs/REFERENCE.md section 5.1).
 #include <algorithm>
 #include <filesystem>
 #include <stdexcept>

@@ -1,13 +1,13 @@
 #pragma once
 // Data sets: a list of (image, label) samples plus what the labels mean. Labels are mapped to
-// train ids 0..C-1 with 255 ignored at load time (REFERENCE.md section 6).
+// train ids 0..C-1 with 255 ignored at load time (docs/REFERENCE.md section 5).
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "data/image_io.h"
-#include "engine/kernel_types.h"
+#include "engine/labels.h"
 
 namespace segrun::data {
 
@@ -59,7 +59,7 @@ Dataset open_list(const ListSpec& spec, const std::string& name = "list");
 // <split>.txt, classes.txt and optionally palette.txt and remap.txt.
 Dataset open_dataset(const std::string& name, const std::string& root, const std::string& split);
 
-// The labelId -> trainId table of Cityscapes (REFERENCE.md section 6) and its train classes.
+// The labelId -> trainId table of Cityscapes (docs/REFERENCE.md section 5.1) and its train classes.
 LabelMap cityscapes_label_ids_map();
 DatasetInfo cityscapes_info();
 DatasetInfo camvid_info();

@@ -18,7 +18,7 @@ namespace segrun::data {
 
 namespace {
 
-// Cityscapes labelIds (REFERENCE.md section 6).
+// Cityscapes labelIds (docs/REFERENCE.md section 5.1).
 enum LabelId : uint8_t {
   kEgoVehicle = 1,
   kRoad = 7,

@@ -7,9 +7,6 @@
 
 namespace segrun {
 
-// The label of a pixel that counts for nothing: not in the losses, not in the metrics.
-inline constexpr int32_t kIgnoreLabel = 255;
-
 // The most dimensions a tensor has (engine/tensor.h kMaxDims), so kernels can use fixed arrays.
 inline constexpr int kMaxRank = 5;
 

@@ -125,8 +125,7 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;
 };
 
-// Throws std::invalid_argument naming `op` unless t is defined, has `dims` dims (if >= 0) and
-// a floating dtype (if required).
+// Throws std::invalid_argument naming `op` and `what` unless t is defined.
 void check_defined(const Tensor& t, const char* op, const char* what);
 void check_same_device_dtype(const Tensor& a, const Tensor& b, const char* op);
 

@@ -52,7 +52,7 @@ void BoundaryIoU::add(const uint8_t* ground_truth, const uint8_t* prediction, in
   const size_t n = static_cast<size_t>(width) * height;
   for (size_t i = 0; i < n; ++i) {
     const uint8_t gt = ground_truth[i], pred = prediction[i];
-    if (gt == kIgnore) continue;
+    if (gt == kIgnoreLabel) continue;
     if (gt >= classes_) throw std::invalid_argument("boundary IoU: ground-truth label " + std::to_string(gt));
     const bool gt_in = gt_dist[i] <= band;
     const bool pred_in = pred < classes_ && pred_dist[i] <= band;

@@ -1,5 +1,5 @@
 #pragma once
-// Boundary IoU (Cheng et al., CVPR 2021) accumulated over a split (REFERENCE.md section 7).
+// Boundary IoU (Cheng et al., CVPR 2021) accumulated over a split (docs/REFERENCE.md section 6.4).
 #include <cstdint>
 #include <vector>
 

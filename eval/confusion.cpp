@@ -9,7 +9,7 @@ namespace segrun::eval {
 
 ConfusionMatrix::ConfusionMatrix(int num_classes)
     : classes_(num_classes), counts_(static_cast<size_t>(num_classes) * (num_classes + 1), 0) {
-  if (num_classes <= 0 || num_classes >= kIgnore) {
+  if (num_classes <= 0 || num_classes >= kIgnoreLabel) {
     throw std::invalid_argument("confusion matrix: number of classes must be in 1..254, got " +
                                 std::to_string(num_classes));
   }
@@ -19,7 +19,7 @@ void ConfusionMatrix::add(const uint8_t* ground_truth, const uint8_t* prediction
   const size_t row = static_cast<size_t>(classes_) + 1;
   for (size_t i = 0; i < n; ++i) {
     const uint8_t gt = ground_truth[i];
-    if (gt == kIgnore) continue;
+    if (gt == kIgnoreLabel) continue;
     if (gt >= classes_) {
       throw std::invalid_argument("confusion matrix: ground-truth label " + std::to_string(gt) + " at pixel " +
                                   std::to_string(i) + " is not a class (0.." + std::to_string(classes_ - 1) +
@@ -53,7 +53,7 @@ uint64_t ConfusionMatrix::valid_pixels() const {
   return sum;
 }
 
-// IoU_c = TP/(TP+FP+FN); Dice_c = 2TP/(2TP+FP+FN); pixel accuracy = sum TP / valid (section 7).
+// IoU_c = TP/(TP+FP+FN); Dice_c = 2TP/(2TP+FP+FN); pixel accuracy = sum TP / valid (docs/REFERENCE.md section 6.2).
 SegmentationMetrics compute_metrics(const ConfusionMatrix& cm) {
   const int classes = cm.num_classes();
   const double nan = std::numeric_limits<double>::quiet_NaN();

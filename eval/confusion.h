@@ -1,12 +1,12 @@
 #pragma once
-// Confusion matrix over a split and the metrics derived from it (REFERENCE.md section 7).
+// Confusion matrix over a split and the metrics derived from it (docs/REFERENCE.md section 6).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
-namespace segrun::eval {
+#include "engine/labels.h"
 
-constexpr uint8_t kIgnore = 255;
+namespace segrun::eval {
 
 // Rows: ground truth 0..C-1. Columns: predictions 0..C-1, plus one column for predictions
 // outside 0..C-1 (a labelId prediction of a void class): those count as misses (FN) only.
@@ -14,7 +14,7 @@ class ConfusionMatrix {
  public:
   explicit ConfusionMatrix(int num_classes);
   int num_classes() const { return classes_; }
-  // Adds `n` pixels; ground truth kIgnore is skipped, other ground truth must be < C.
+  // Adds `n` pixels; ground truth kIgnoreLabel is skipped, other ground truth must be < C.
   void add(const uint8_t* ground_truth, const uint8_t* prediction, size_t n);
   void merge(const ConfusionMatrix& other);
   uint64_t count(int gt, int pred) const { return counts_[static_cast<size_t>(gt) * (classes_ + 1) + pred]; }

@@ -1,5 +1,5 @@
 #pragma once
-// Paired significance tests between two runs scored on the same images (REFERENCE.md section 7).
+// Paired significance tests between two runs scored on the same images (docs/REFERENCE.md section 7).
 #include <cstdint>
 #include <vector>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Class weights for cross-entropy from per-class pixel frequencies f_c (REFERENCE.md section 2).
+// Class weights for cross-entropy from per-class pixel frequencies f_c (docs/REFERENCE.md section 2.5).
 #include <string>
 #include <vector>
 

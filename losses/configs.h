@@ -1,5 +1,5 @@
 #pragma once
-// The seven loss configurations of the study (REFERENCE.md section 1) and `--weights ce,dice,focal`.
+// The seven loss configurations of the study (docs/REFERENCE.md section 2.6) and `--weights ce,dice,focal`.
 #include <string>
 #include <vector>
 

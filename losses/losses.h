@@ -1,12 +1,12 @@
 #pragma once
-// The segmentation losses of REFERENCE.md section 2: cross-entropy, soft Dice, softmax focal and
+// The segmentation losses of docs/REFERENCE.md section 2: cross-entropy, soft Dice, softmax focal and
 // their weighted combination, on logits (N,H,W,C) f32/f64 and a target (N,H,W) u8 or i32 whose
 // value 255 (kIgnoreLabel) marks an ignored pixel. Each call is one node of the engine's fused
 // softmax-loss op (engine/ops/softmax_loss.h), whose backward is the analytic gradient wrt the
 // logits; class weights are constants and get no gradient.
 #include <cstdint>
 
-#include "engine/kernel_types.h"
+#include "engine/labels.h"
 #include "engine/tensor.h"
 
 namespace segrun::losses {

@@ -1,5 +1,5 @@
 #pragma once
-// Attention U-Net (REFERENCE.md section 3; Oktay et al. 2018). With width 64, 3 input channels
+// Attention U-Net (docs/REFERENCE.md section 3.2; Oktay et al. 2018). With width 64, 3 input channels
 // and 19 classes: 31,390,335 parameters. Parameter names:
 //   encoder{1..5}.{conv1,bn1,conv2,bn2}.*      ConvBlocks at widths w, 2w, 4w, 8w, 16w
 //   up{4..1}.{weight,bias}                     ConvTranspose 2x2 stride 2, halves the channels

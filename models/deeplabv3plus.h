@@ -1,5 +1,5 @@
 #pragma once
-// DeepLabV3+ with a ResNet-34 encoder (REFERENCE.md section 4): 22,442,083 parameters for 19
+// DeepLabV3+ with a ResNet-34 encoder (docs/REFERENCE.md section 3.5): 22,442,083 parameters for 19
 // classes at width 64, the size of segmentation_models_pytorch's DeepLabV3Plus("resnet34").
 // Parameter names:
 //   encoder.*                        torchvision ResNet-34 names (see resnet34.h)

@@ -1,5 +1,5 @@
 #pragma once
-// FP16 mixed precision for convolutions (REFERENCE.md section 5, FP16 policy). Inside an
+// FP16 mixed precision for convolutions (docs/REFERENCE.md section 4.5). Inside an
 // AutocastGuard, convolution layers whose input is on the GPU cast input, weight and bias to
 // f16, convolve (cuDNN, tensor cores, f32 accumulation) and cast the result back to f32. The
 // casts are differentiable, so the f32 master weights receive f32 gradients, and batch norm,

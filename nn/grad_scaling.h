@@ -1,6 +1,6 @@
 #pragma once
 // Global-norm gradient clipping and dynamic loss scaling (torch GradScaler semantics),
-// REFERENCE.md section 5.
+// docs/REFERENCE.md sections 4.3 and 4.4.
 #include <string>
 #include <vector>
 
@@ -19,7 +19,7 @@ struct LossScalerOptions {
   double growth_factor = 2.0;
   double backoff_factor = 0.5;
   int64_t growth_interval = 2000;
-  bool enabled = true;  // disabled: scale 1, never skips (FP32 training)
+  bool enabled = true;  // disabled: scale fixed at 1 (FP32); unscale still reports inf/NaN
 };
 
 // Usage per step: backward(scaler.scale_loss(loss)); found_inf = scaler.unscale(params);

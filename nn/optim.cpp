@@ -17,7 +17,7 @@ struct AdamWStep {
   double eps;
 };
 
-// REFERENCE.md section 5, in PyTorch's operation order:
+// docs/REFERENCE.md section 4.1, in PyTorch's operation order:
 // theta *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
 // theta -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps).
 template <typename T>

@@ -1,5 +1,5 @@
 #pragma once
-// AdamW and StepLR with PyTorch semantics (REFERENCE.md section 5).
+// AdamW and StepLR with PyTorch semantics (docs/REFERENCE.md sections 4.1, 4.2).
 #include <string>
 #include <utility>
 #include <vector>

@@ -1,5 +1,5 @@
 // segrun evaluate: scores a folder of prediction PNGs against a split's ground truth at the ground
-// truth's size, like the Cityscapes evaluation script (REFERENCE.md section 7).
+// truth's size, like the Cityscapes evaluation script (docs/REFERENCE.md section 6.5).
 #include <cmath>
 #include <cstdio>
 #include <filesystem>

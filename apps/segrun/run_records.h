@@ -78,7 +78,7 @@ struct RunMetrics {
   double wall_time_s = 0;
 };
 
-// REFERENCE.md section 7, "Convergence": loss reduction, stability (std of the last five
+// docs/REFERENCE.md section 7.5: loss reduction, stability (std of the last five
 // epochs' train loss), best/final mIoU, min val loss; plus the mean pre-clip gradient norm.
 RunMetrics summarise_run(const RunLog& log, const BestScores& best, double wall_time_s);
 Json to_json(const RunMetrics& m, const std::vector<std::string>& class_names);

@@ -37,7 +37,7 @@ struct TrainConfig {
   int stop_after_epochs = 0;    // stop as if interrupted once this many epochs are done (0 = never)
   bool quiet = false;
 
-  // The paper's protocol (REFERENCE.md sections 1 and 5).
+  // The paper's protocol (docs/REFERENCE.md section 4.7).
   double lr = 1e-4;
   double weight_decay = 1e-4;
   int lr_step = 20;

@@ -4,7 +4,7 @@
 #include <functional>
 
 #include "apps/segrun/run_files.h"
-#include "data/class_weights.h"
+#include "data/class_frequencies.h"
 #include "losses/class_weights.h"
 
 namespace segrun::app {

@@ -1,6 +1,6 @@
 #pragma once
 // CPU kernels for bilinear resize of NHWC tensors (PyTorch align_corners=False semantics,
-// REFERENCE.md section 4).
+// docs/REFERENCE.md section 3.6).
 #include <cstdint>
 #include <vector>
 

@@ -33,7 +33,7 @@ T softmax_row(const T* z, T* p, int64_t classes) {
   return m + std::log(s);
 }
 
-// Forward sums of one block (REFERENCE.md section 2):
+// Forward sums of one block (docs/REFERENCE.md sections 2.2-2.4):
 //   CE:    sum_i w_t (-log p_it) and sum_i w_t;   Focal: sum_i -alpha (1 - p_it)^gamma log p_it;
 //   Dice:  I_c, sum_i p_ic and sum_i [t_i = c] per class.
 template <typename T>
@@ -80,7 +80,7 @@ struct GradSums {
   double ce_sq = 0, dice_sq = 0, focal_sq = 0, total_sq = 0, ce_dice = 0, ce_focal = 0, dice_focal = 0;
 };
 
-// Dice value and gradient coefficients from the per-class sums (REFERENCE.md section 2):
+// Dice value and gradient coefficients from the per-class sums (docs/REFERENCE.md section 2.3):
 // L = mean over the K counted classes of 1 - (2 I_c + eps) / (S_c + eps), S_c = sum_i p_ic + G_c.
 template <typename T>
 double finish_dice(const SoftmaxLossProblem<T>& pb, const std::vector<double>& dice, GradCoefficients& coef) {

@@ -1,10 +1,11 @@
 #pragma once
-// CPU kernel for the softmax losses (REFERENCE.md section 2): softmax once, the selected terms'
+// CPU kernel for the softmax losses (docs/REFERENCE.md section 2): softmax once, the selected terms'
 // values, and optionally the fused analytic gradient of their weighted sum wrt the logits.
 #include <cstdint>
 #include <vector>
 
 #include "engine/kernel_types.h"
+#include "engine/labels.h"
 
 namespace segrun::cpu {
 

@@ -5,6 +5,7 @@
 // gradient wrt the logits. The target (N,H,W) is u8 or i32 with kIgnoreLabel marking pixels
 // that count for nothing. losses/ builds the named loss API on top of this op.
 #include "engine/kernel_types.h"
+#include "engine/labels.h"
 #include "engine/tensor.h"
 
 namespace segrun {

@@ -1,4 +1,4 @@
-"""The losses of REFERENCE.md section 2, written directly in torch; gradients come from autograd.
+"""The losses of docs/REFERENCE.md section 2, written directly in torch; gradients come from autograd.
 
 Logits are (N, H, W, C), the target (N, H, W) integer with 255 marking an ignored pixel.
 """

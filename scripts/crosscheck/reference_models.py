@@ -1,4 +1,4 @@
-"""Attention U-Net (REFERENCE.md section 3) and DeepLabV3+ ResNet-34 (section 4) in plain torch.nn,
+"""Attention U-Net (docs/REFERENCE.md section 3.2) and DeepLabV3+ ResNet-34 (section 3.5) in plain torch.nn,
 with segrun's parameter names. Tensors are NCHW here; segrun's files use the same PyTorch layouts.
 `width` scales every channel count the way segrun does (64 = the real models).
 """

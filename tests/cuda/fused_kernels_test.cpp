@@ -1,6 +1,6 @@
 // The fused CUDA kernels that have no op front-end of their own: softmax + CE/Dice/focal loss
-// and gradient (checked against a direct f64 evaluation of REFERENCE.md section 2 and its
-// central differences), the gradient check, AdamW and the loss-scale update (section 5).
+// and gradient (checked against a direct f64 evaluation of docs/REFERENCE.md section 2 and its
+// central differences), the gradient check, AdamW and the loss-scale update (section 4).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -19,7 +19,6 @@
 using namespace segrun;
 
 namespace {
-constexpr int kIgnore = 255;
 
 struct LossCase {
   int64_t pixels = 30, classes = 5;
@@ -42,20 +41,20 @@ Data make_data(const LossCase& lc) {
   for (double& z : d.logits)
     z = lc.logits_dt == DType::F16 ? half_to_float(float_to_half(static_cast<float>(z))) : static_cast<float>(z);
   for (int64_t i = 0; i < lc.pixels; ++i)
-    d.labels.push_back(lc.all_ignored || i % 6 == 5 ? kIgnore : static_cast<int>((i * 7 + 3) % lc.present));
+    d.labels.push_back(lc.all_ignored || i % 6 == 5 ? kIgnoreLabel : static_cast<int>((i * 7 + 3) % lc.present));
   for (int64_t k = 0; k < lc.classes; ++k)
     d.weights.push_back(lc.class_weights ? static_cast<float>(0.5 + 0.3 * k) : 1.0);
   return d;
 }
 
-// REFERENCE.md section 2, term by term in f64: {CE, Dice, focal}.
+// docs/REFERENCE.md section 2, term by term in f64: {CE, Dice, focal}.
 std::vector<double> reference_losses(const LossCase& lc, const Data& d, const std::vector<double>& z) {
   const int64_t C = lc.classes;
   double ce_num = 0, ce_den = 0, focal = 0, valid = 0;
   std::vector<double> inter(C, 0), psum(C, 0), count(C, 0);
   for (int64_t i = 0; i < lc.pixels; ++i) {
     const int t = d.labels[i];
-    if (t == kIgnore) continue;
+    if (t == kIgnoreLabel) continue;
     double m = z[i * C];
     for (int64_t k = 1; k < C; ++k) m = std::max(m, z[i * C + k]);
     double s = 0;
@@ -165,7 +164,7 @@ void check_loss_case(const LossCase& lc, double tolerance) {
 }
 }  // namespace
 
-TEST_CASE("fused softmax losses match REFERENCE.md section 2 and their finite differences") {
+TEST_CASE("fused softmax losses match docs/REFERENCE.md section 2 and their finite differences") {
   SUBCASE("CE + Dice + focal with class weights, f32") {
     LossCase lc;
     lc.class_weights = true;
@@ -200,7 +199,7 @@ Tensor device_floats(const std::vector<float>& v) {
 }
 }  // namespace
 
-TEST_CASE("gradient check, AdamW and loss scale on the device follow REFERENCE.md section 5") {
+TEST_CASE("gradient check, AdamW and loss scale on the device follow docs/REFERENCE.md section 4") {
   const int64_t n = 1000;
   const float loss_scale = 1024.0f, lr = 1e-2f, wd = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
   std::vector<float> grads(n), params(n);

@@ -33,7 +33,7 @@ void write_cityscapes_sample(const test::ScratchDir& dir, const std::string& spl
 
 }  // namespace
 
-TEST_CASE("cityscapes: labelId -> trainId table, entry by entry (REFERENCE.md section 6)") {
+TEST_CASE("cityscapes: labelId -> trainId table, entry by entry (docs/REFERENCE.md section 5.1)") {
   const data::LabelMap map = data::cityscapes_label_ids_map();
   const int expected[34] = {255, 255, 255, 255, 255, 255, 255, 0,  1,  255, 255, 2,  3,   4,   255, 255, 255,
                             5,   255, 6,   7,   8,   9,   10,  11, 12, 13,  14,  15, 255, 255, 16,  17,  18};

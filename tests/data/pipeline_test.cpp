@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "data/cache.h"
-#include "data/class_weights.h"
+#include "data/class_frequencies.h"
 #include "data/loader.h"
 #include "data/synth.h"
 #include "tests/data/data_test_util.h"
@@ -68,24 +68,6 @@ TEST_CASE("cache: built once, reused, rebuilt when the list or the size changes;
   CHECK(smaller.was_rebuilt());
   CHECK(smaller.width() == 2);
   CHECK_FALSE(std::filesystem::exists(data::temporary_path(path)));
-}
-
-TEST_CASE("class weights: enet and median from hand-picked frequencies") {
-  const std::vector<double> f = {0.5, 0.3, 0.2, 0.0};
-  const std::vector<double> enet = data::class_weights(f, "enet");  // 1 / ln(1.02 + f)
-  CHECK(enet[0] == doctest::Approx(2.388285926));
-  CHECK(enet[1] == doctest::Approx(3.601893689));
-  CHECK(enet[2] == doctest::Approx(5.028894551));
-  CHECK(enet[3] == doctest::Approx(50.49834979));
-  const std::vector<double> median = data::class_weights(f, "median");  // median of {0.2, 0.3, 0.5} = 0.3
-  CHECK(median[0] == doctest::Approx(0.6));
-  CHECK(median[1] == doctest::Approx(1.0));
-  CHECK(median[2] == doctest::Approx(1.5));
-  CHECK(median[3] == 0.0);
-  CHECK(data::class_weights(f, "none") == std::vector<double>(4, 1.0));
-  CHECK_THROWS_WITH_AS(data::class_weights(f, "inverse"),
-                       "class weights: unknown method 'inverse' (expected enet, median or none)",
-                       std::invalid_argument);
 }
 
 TEST_CASE("synth: deterministic scenes that the cityscapes loader reads") {

@@ -1,4 +1,4 @@
-// Loss values and gradients against hand-computed small cases (REFERENCE.md section 2).
+// Loss values and gradients against hand-computed small cases (docs/REFERENCE.md section 2).
 #include <doctest/doctest.h>
 
 #include <cmath>

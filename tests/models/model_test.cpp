@@ -1,5 +1,6 @@
-// The segmentation models: exact parameter counts, the shared model tester (shapes, finite
-// gradients), the input contract, state-dict names, and overfitting one synthetic batch.
+// The segmentation models: exact parameter counts, torchvision names and encoder weight
+// loading, the shared model tester (shapes, finite gradients), the input contract, BatchNorm
+// batch counting, encoder strides and determinism. Overfitting one batch: overfit_test.cpp.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -53,7 +54,7 @@ TEST_CASE("Attention U-Net has exactly 31,390,335 parameters (3 in, 19 classes, 
   int64_t gates = 0;
   for (const auto& [name, p] : model.named_parameters())
     if (name.rfind("gate", 0) == 0) gates += p.numel();
-  CHECK(gates == 351532);  // REFERENCE.md section 3: U-Net part 31,038,803 + gates
+  CHECK(gates == 351532);  // docs/REFERENCE.md section 3.2: U-Net part 31,038,803 + gates
 }
 
 TEST_CASE("DeepLabV3+ has exactly 22,442,083 parameters, its ResNet-34 encoder 21,284,672") {

@@ -1,4 +1,4 @@
-// Op cases: the fused softmax-loss op through the loss API (REFERENCE.md section 2), one
+// Op cases: the fused softmax-loss op through the loss API (docs/REFERENCE.md section 2), one
 // autograd node each.
 #include "losses/losses.h"
 #include "tests/support/op_cases.h"

@@ -8,7 +8,7 @@ namespace segrun::app::report {
 
 namespace {
 
-// Attention U-Net best val mIoU on Cityscapes as published (REFERENCE.md section 1).
+// Attention U-Net best val mIoU on Cityscapes as published (docs/REFERENCE.md section 7.6).
 const std::map<std::string, double> kPaperBestMiou = {
     {"dice_dominant", 0.5783}, {"focal_dominant", 0.5588}, {"equal", 0.5559},    {"ce_dominant", 0.5426},
     {"ce_only", 0.5005},       {"focal_only", 0.4976},     {"dice_only", 0.4075}};

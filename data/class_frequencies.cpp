@@ -1,7 +1,5 @@
-#include "data/class_weights.h"
+#include "data/class_frequencies.h"
 
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -75,28 +73,6 @@ ClassFrequencies class_frequencies(const SplitCache& cache, int num_classes) {
   }
   std::filesystem::rename(temp, path);
   return stats;
-}
-
-std::vector<double> class_weights(const std::vector<double>& frequencies, const std::string& method) {
-  std::vector<double> weights(frequencies.size(), 1.0);
-  if (method == "none") return weights;
-  if (method == "enet") {
-    for (size_t c = 0; c < frequencies.size(); ++c) weights[c] = 1.0 / std::log(1.02 + frequencies[c]);
-    return weights;
-  }
-  if (method == "median") {
-    std::vector<double> present;
-    for (double f : frequencies) {
-      if (f > 0) present.push_back(f);
-    }
-    if (present.empty()) throw std::invalid_argument("class weights: no class has any pixel");
-    std::sort(present.begin(), present.end());
-    const size_t n = present.size();
-    const double median = n % 2 ? present[n / 2] : 0.5 * (present[n / 2 - 1] + present[n / 2]);
-    for (size_t c = 0; c < frequencies.size(); ++c) weights[c] = frequencies[c] > 0 ? median / frequencies[c] : 0.0;
-    return weights;
-  }
-  throw std::invalid_argument("class weights: unknown method '" + method + "' (expected enet, median or none)");
 }
 
 }  // namespace segrun::data

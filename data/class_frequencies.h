@@ -1,8 +1,7 @@
 #pragma once
-// Class pixel frequencies of a split and the CE class weights derived from them
-// (REFERENCE.md section 2).
+// Class pixel frequencies of a split, from which losses/class_weights.h derives the CE class
+// weights (docs/REFERENCE.md section 2.5).
 #include <cstdint>
-#include <string>
 #include <vector>
 
 #include "data/cache.h"
@@ -18,9 +17,5 @@ struct ClassFrequencies {
 // Counts over the whole cached split; stored in <cache path>.classfreq.json and reused while the
 // cache's list hash and size match. A label >= num_classes other than 255 is an error.
 ClassFrequencies class_frequencies(const SplitCache& cache, int num_classes);
-
-// "enet": w_c = 1 / ln(1.02 + f_c); "median": w_c = median(f) / f_c over the classes present
-// (absent classes get 0); "none": all ones.
-std::vector<double> class_weights(const std::vector<double>& frequencies, const std::string& method);
 
 }  // namespace segrun::data
