@@ -55,7 +55,12 @@ void parse_size(const std::string& text, int& width, int& height) {
 
 void finalize_train_config(TrainConfig& config, const std::string& weights_text) {
   if (!weights_text.empty()) {
-    const losses::LossWeights w = losses::parse_loss_weights(weights_text);
+    losses::LossWeights w;
+    try {
+      w = losses::parse_loss_weights(weights_text);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--weights: ") + e.what());
+    }
     config.weights = {w.ce, w.dice, w.focal};
     config.loss = "custom";
     for (const losses::NamedLossConfig& c : losses::named_loss_configs()) {

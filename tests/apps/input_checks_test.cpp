@@ -122,6 +122,10 @@ TEST_CASE("NaN and infinite flag values are rejected at parse time with the flag
     CAPTURE(bad);
     check_refused(train_args({"--lr", bad}), "--lr");
   }
+  for (const char* bad : {"nan,1,1", "1,inf,1", "1,1,1e999"}) {
+    CAPTURE(bad);
+    check_refused(train_args({"--weights", bad}), "--weights");
+  }
 }
 
 TEST_CASE("loose numbers are refused: --shard 0/1/2 and --seed -1, 99999999999999999999 or ''") {
