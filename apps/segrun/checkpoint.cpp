@@ -78,6 +78,14 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const nn:
   nn::write_safetensors(path, tensors, {{kStateKey, loop.dump()}});
 }
 
+LoopState parse_loop_state(const std::string& json_text, const std::string& path) {
+  try {
+    return loop_state_from_json(Json::parse(json_text));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": checkpoint metadata " + kStateKey + " is invalid (" + e.what() + ")");
+  }
+}
+
 LoopState load_checkpoint(const std::string& path, nn::Module& model, nn::AdamW& optimizer, nn::LossScaler& scaler) {
   const nn::TensorFile file = nn::read_safetensors(path);
   nn::LoadOptions model_options;
@@ -88,11 +96,7 @@ LoopState load_checkpoint(const std::string& path, nn::Module& model, nn::AdamW&
   const auto it = file.metadata.find(kStateKey);
   if (it == file.metadata.end())
     throw std::runtime_error(path + ": not a segrun training checkpoint (no " + kStateKey + ")");
-  try {
-    return loop_state_from_json(Json::parse(it->second));
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": checkpoint metadata " + kStateKey + " is invalid (" + e.what() + ")");
-  }
+  return parse_loop_state(it->second, path);
 }
 
 }  // namespace segrun::app
