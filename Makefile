@@ -4,7 +4,12 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build test demo gpu-kit clean
+SANITIZE_BUILD ?= build-sanitize
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_image fuzz_safetensors fuzz_split_list fuzz_run_files
+
+.PHONY: all deps build test test-sanitize fuzz demo gpu-kit clean
 
 all: build
 
@@ -20,6 +25,20 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j 1
 
+# The test suites built with ASan+UBSan (CPU only) in their own folder; any finding fails.
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGRUN_CUDA=OFF -DSEGRUN_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j 1
+
+# The readers under libFuzzer (clang) with ASan+UBSan, FUZZ_SECONDS each, from fuzz/corpus/.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSEGRUN_CUDA=OFF -DSEGRUN_FUZZ=ON \
+		-DSEGRUN_WERROR=OFF -DCMAKE_CXX_COMPILER=clang++ $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+	scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 demo: build
 	$(BUILD)/segrun demo
 
@@ -28,4 +47,4 @@ gpu-kit:
 	scripts/gpu-kit.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)

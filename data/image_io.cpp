@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -29,9 +30,36 @@ FilePtr open_for_reading(const std::string& path) {
   return file;
 }
 
+// Each side of an image this reader decodes; larger headers are damage or a mistake.
+constexpr uint32_t kMaxImageSide = 32768;
+
+// Width and height of a PNG's IHDR chunk, read directly: stb reports an over-large PNG only as
+// "unknown image type", which hides the reason. False when the file is not a PNG.
+bool png_header_size(FILE* file, uint32_t& width, uint32_t& height) {
+  unsigned char head[24];
+  const long at = std::ftell(file);
+  const size_t got = std::fread(head, 1, sizeof head, file);
+  std::fseek(file, at, SEEK_SET);
+  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (got != sizeof head || std::memcmp(head, kSignature, 8) != 0 || std::memcmp(head + 12, "IHDR", 4) != 0) {
+    return false;
+  }
+  const auto big_endian = [](const unsigned char* p) {
+    return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | uint32_t{p[3]};
+  };
+  width = big_endian(head + 16);
+  height = big_endian(head + 20);
+  return true;
+}
+
 // Decodes with stb after checking what the file holds; `want` is the channel count returned.
 Image decode(const std::string& path, int want, bool labels) {
   FilePtr file = open_for_reading(path);
+  uint32_t png_w = 0, png_h = 0;
+  if (png_header_size(file.get(), png_w, png_h) && (png_w > kMaxImageSide || png_h > kMaxImageSide)) {
+    fail(path, "PNG header claims " + std::to_string(png_w) + "x" + std::to_string(png_h) + " pixels, more than the " +
+                   std::to_string(kMaxImageSide) + " per side this reader accepts");
+  }
   int w = 0, h = 0, comp = 0;
   if (!stbi_info_from_file(file.get(), &w, &h, &comp)) {
     fail(path, std::string("not a readable PNG/JPEG (") + stbi_failure_reason() + ")");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
+#include <string>
+#include <system_error>
 
 #include "data/augment.h"
 #include "engine/random.h"
@@ -51,16 +53,29 @@ BatchLoader::BatchLoader(const SplitCache& cache, const LoaderOptions& options, 
     batches_.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(begin),
                           order.begin() + static_cast<std::ptrdiff_t>(end));
   }
-  for (int t = 0; t < options.threads; ++t) workers_.emplace_back(&BatchLoader::work, this);
+  try {
+    for (int t = 0; t < options.threads; ++t) workers_.emplace_back(&BatchLoader::work, this);
+  } catch (const std::system_error& e) {
+    // The destructor does not run for a half-built object: stop and join what started here.
+    const size_t started = workers_.size();
+    stop_workers();
+    throw std::runtime_error("loader: cannot start thread " + std::to_string(started + 1) + " of " +
+                             std::to_string(options.threads) + " (" + e.what() + "); use fewer --loader-threads");
+  }
 }
 
-BatchLoader::~BatchLoader() {
+void BatchLoader::stop_workers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
   space_.notify_all();
   for (auto& w : workers_) w.join();
+  workers_.clear();
+}
+
+BatchLoader::~BatchLoader() {
+  stop_workers();
 }
 
 void BatchLoader::work() {

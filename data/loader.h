@@ -51,6 +51,7 @@ class BatchLoader {
 
  private:
   void work();
+  void stop_workers();
 
   const SplitCache& cache_;
   LoaderOptions options_;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "data/synth_canvas.h"
+#include "data/worker_threads.h"
 #include "engine/random.h"
 
 namespace segrun::data {
@@ -342,10 +343,8 @@ void write_synth_dataset(const SynthOptions& options) {
     }
   };
   const int threads = std::max(1, options.threads);
-  std::vector<std::thread> workers;
-  for (int t = 1; t < threads; ++t) workers.emplace_back(work, t, threads);
-  work(0, threads);
-  for (auto& w : workers) w.join();
+  run_on_threads(
+      threads, [&](int t) { work(t, threads); }, "synth");
   if (error) std::rethrow_exception(error);
 }
 

@@ -1,6 +1,7 @@
 #include "engine/tensor.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -57,8 +58,12 @@ std::string shape_str(const std::vector<int64_t>& shape) {
 }
 
 int64_t shape_numel(const Shape& s) {
+  // Shapes also come from files (safetensors headers): a wrapped product would pass size checks.
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s) {
+    SEGRUN_CHECK_ARG(d >= 0, "tensor: negative dimension in ", shape_str(s));
+    if (__builtin_mul_overflow(n, d, &n)) throw_invalid("tensor: shape ", shape_str(s), " has more than 2^63 elements");
+  }
   return n;
 }
 
@@ -91,6 +96,22 @@ void keep_freed_memory_in_heap() {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
   });
+}
+}  // namespace
+
+namespace {
+// One tensor larger than the machine's memory is a mistake in a size or a file, not a load to
+// try: say so at once instead of a bare std::bad_alloc (or minutes of swapping) later.
+void check_fits_host_memory(size_t bytes, const Shape& shape, DType dtype) {
+  static const uint64_t physical = [] {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : uint64_t{0};
+  }();
+  if (physical == 0 || bytes <= physical) return;
+  constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+  throw std::runtime_error(cat_str("tensor: shape ", shape_str(shape), " of ", dtype_name(dtype), " needs ",
+                                   static_cast<double>(bytes) / kGiB, " GiB, more than this machine's ",
+                                   static_cast<double>(physical) / kGiB, " GiB of memory"));
 }
 }  // namespace
 
@@ -131,8 +152,12 @@ void throw_unsupported_dtype(const char* op, DType dt) {
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   SEGRUN_CHECK_ARG(shape.size() <= kMaxDims, "tensor: at most ", kMaxDims, " dims, got ", shape_str(shape));
   for (int64_t d : shape) SEGRUN_CHECK_ARG(d >= 0, "tensor: negative dimension in ", shape_str(shape));
+  size_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<size_t>(shape_numel(shape)), dtype_size(dtype), &bytes))
+    throw_invalid("tensor: shape ", shape_str(shape), " of ", dtype_name(dtype), " exceeds the address space");
+  if (device.is_cpu()) check_fits_host_memory(bytes, shape, dtype);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(static_cast<size_t>(shape_numel(shape)) * dtype_size(dtype), device);
+  impl->storage = std::make_shared<Storage>(bytes, device);
   impl->shape = shape;
   impl->dtype = dtype;
   return Tensor(impl);

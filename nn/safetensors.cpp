@@ -92,6 +92,8 @@ HeaderEntry parse_entry(const std::string& path, const std::string& key, const j
     fail(path, "tensor '", key, "': shape must be an array of at most ", kMaxDims, " sizes");
   for (const json& d : v["shape"]) {
     if (!d.is_number_unsigned()) fail(path, "tensor '", key, "': shape entries must be non-negative integers");
+    if (d.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+      fail(path, "tensor '", key, "': shape entry ", d.get<uint64_t>(), " is too large");
     e.shape.push_back(d.get<int64_t>());
   }
   const json& offsets = v["data_offsets"];
@@ -111,13 +113,24 @@ Metadata parse_metadata(const std::string& path, const json& v) {
   return m;
 }
 
+// The bytes a header entry's shape and dtype take; the product is checked, since a shape such as
+// [2^62, 32, 32, 3] wraps to 0 and would otherwise match empty data_offsets.
+uint64_t tensor_bytes(const std::string& path, const HeaderEntry& e) {
+  uint64_t bytes = e.dtype->bytes;
+  for (int64_t d : e.shape) {
+    if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes))
+      fail(path, "tensor '", e.name, "': shape ", shape_str(e.shape), " of ", e.dtype->name, " overflows 64 bits");
+  }
+  return bytes;
+}
+
 // Every entry inside the data section, sized as its shape says, and together tiling it exactly.
 void check_layout(const std::string& path, std::vector<HeaderEntry>& entries, uint64_t data_bytes) {
   for (const HeaderEntry& e : entries) {
     if (e.begin > e.end || e.end > data_bytes)
       fail(path, "tensor '", e.name, "': data_offsets [", e.begin, ", ", e.end, "] outside the data section of ",
            data_bytes, " bytes");
-    const uint64_t need = static_cast<uint64_t>(shape_numel(e.shape)) * e.dtype->bytes;
+    const uint64_t need = tensor_bytes(path, e);
     if (need != e.end - e.begin)
       fail(path, "tensor '", e.name, "': shape ", shape_str(e.shape), " of ", e.dtype->name, " needs ", need,
            " bytes but data_offsets hold ", e.end - e.begin);

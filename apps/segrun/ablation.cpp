@@ -1,12 +1,15 @@
 #include "apps/segrun/ablation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 
 #include "apps/segrun/report/report_writer.h"
 #include "apps/segrun/trainer.h"
+#include "data/stale_temp_files.h"
 
 namespace segrun::app {
 
@@ -15,12 +18,13 @@ namespace {
 // The best finished configuration of the first model, or "" while any of its runs is unfinished.
 std::string best_first_model_config(const AblationPlan& plan) {
   std::string best;
-  double best_miou = -1;
+  double best_miou = std::numeric_limits<double>::quiet_NaN();
   for (const std::string& config : plan.configs) {
     const std::string dir = join_path(plan.out, run_folder_name(plan.model, config));
     if (run_state(dir) != RunState::Finished) return "";
-    const double miou = read_json_file(join_path(dir, "metrics.json")).at("best_miou").get<double>();
-    if (miou > best_miou) {
+    const double miou = number_from(read_json_file(join_path(dir, "metrics.json")).at("best_miou"));
+    // A diverged run (null mIoU) is chosen only when no run has a finite one.
+    if (best.empty() || (std::isfinite(miou) && !(miou <= best_miou))) {
       best_miou = miou;
       best = config;
     }
@@ -77,14 +81,16 @@ std::vector<std::string> parse_config_list(const std::string& text) {
 }
 
 void parse_shard(const std::string& text, int& index, int& count) {
+  // Exactly digits '/' digits: "0/1/2", "+0/4" or "0/4x" are mistakes, not shards.
   const size_t slash = text.find('/');
-  try {
-    if (slash == std::string::npos) throw std::invalid_argument(text);
-    index = std::stoi(text.substr(0, slash));
-    count = std::stoi(text.substr(slash + 1));
-  } catch (const std::logic_error&) {
+  const auto digits = [](const std::string& part) {
+    return !part.empty() && part.size() <= 6 && part.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (slash == std::string::npos || !digits(text.substr(0, slash)) || !digits(text.substr(slash + 1))) {
     throw std::invalid_argument("--shard " + text + ": expected i/n, e.g. 0/4");
   }
+  index = std::stoi(text.substr(0, slash));
+  count = std::stoi(text.substr(slash + 1));
   if (count < 1 || index < 0 || index >= count) {
     throw std::invalid_argument("--shard " + text + ": need 0 <= i < n");
   }
@@ -96,6 +102,8 @@ std::string run_folder_name(const std::string& model, const std::string& config)
 
 AblationOutcome run_ablation(const AblationPlan& plan) {
   make_directories(plan.out);
+  const DirectoryLock lock(plan.out, "--out");
+  data::remove_stale_temp_files(plan.out);
   write_study_file(plan, best_first_model_config(plan));
   AblationOutcome outcome;
   for (size_t k = 0; k < plan.configs.size(); ++k) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apps/segrun/commands.h"
+#include "apps/segrun/flag_limits.h"
 #include "engine/backend_info.h"
 #include "engine/error.h"
 #include "engine/ops.h"
@@ -215,7 +216,9 @@ void add_bench_conv(CLI::App& bench) {
   cmd->add_option("--pad", o->pad, "Padding (default: same, dilation*(k-1)/2)");
   cmd->add_option("--dilation", o->dilation, "Dilation")->capture_default_str();
   cmd->add_option("--groups", o->groups, "Groups (cin for depthwise)")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "CPU threads (0: OpenMP default)")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "CPU threads (0: OpenMP default)")
+      ->check(CLI::Range(0, kMaxThreads))
+      ->capture_default_str();
   cmd->add_option("--device", o->device, "cpu or cuda[:N]")->capture_default_str();
   cmd->add_option("--dtype", o->dtype, "f32, f64 or f16")->capture_default_str();
   cmd->add_option("--warmup", o->warmup, "Untimed runs first")->capture_default_str();

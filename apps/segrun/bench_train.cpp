@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "apps/segrun/commands.h"
+#include "apps/segrun/flag_limits.h"
 #include "apps/segrun/train_config.h"
 #include "apps/segrun/train_step.h"
 #include "engine/backend_info.h"
@@ -108,12 +109,12 @@ void add_bench_train(CLI::App& bench) {
       ->check(CLI::IsMember(loss_config_names()))
       ->capture_default_str();
   cmd->add_option("--size", o->size, "Input WIDTHxHEIGHT (multiples of 16)")->capture_default_str();
-  cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--width", o->width, "Model width")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Batch size")->check(CLI::Range(1, kMaxBatch))->capture_default_str();
+  cmd->add_option("--width", o->width, "Model width")->check(CLI::Range(1, kMaxModelWidth))->capture_default_str();
   cmd->add_option("--classes", o->classes, "Classes")->check(CLI::Range(2, 255))->capture_default_str();
   cmd->add_flag("--amp", o->amp, "FP16 mixed precision with loss scaling (CUDA)");
   cmd->add_option("--device", o->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
-  cmd->add_option("--threads", o->threads, "CPU threads (0: OpenMP default)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "CPU threads (0: OpenMP default)")->check(CLI::Range(0, kMaxThreads));
   cmd->add_option("--warmup", o->warmup, "Untimed steps first")->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--runs", o->runs, "Timed steps; the median is reported")->capture_default_str();
   cmd->callback([o] { run_train_bench(*o); });

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <new>
 
 #include "apps/segrun/commands.h"
 
@@ -46,6 +47,9 @@ int run_cli(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::cerr << "segrun: " << e.what() << "\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "segrun: out of memory; lower --batch, --size or --width (or free memory)\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "segrun: " << e.what() << "\n";
     return 1;

@@ -6,6 +6,7 @@
 
 #include "apps/segrun/ablation.h"
 #include "apps/segrun/commands.h"
+#include "apps/segrun/flag_limits.h"
 #include "apps/segrun/progress.h"
 #include "data/synth.h"
 
@@ -71,7 +72,7 @@ void add_demo_command(CLI::App& root) {
   CLI::App* cmd = root.add_subcommand("demo", "Synthetic data, a reduced ablation on the CPU, and its report");
   cmd->add_flag("--quick", o->quick, "Smaller and shorter (under 2 minutes on 2 cores)");
   cmd->add_option("--out", o->out, "Output folder (data/ and study/)")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "CPU threads (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "CPU threads (0 = all)")->check(CLI::Range(0, kMaxThreads));
   cmd->callback([o] { run_demo(*o); });
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apps/segrun/commands.h"
+#include "apps/segrun/run_files.h"
 #include "data/dataset.h"
 #include "eval/boundary_iou.h"
 #include "eval/confusion.h"
@@ -39,7 +40,25 @@ std::vector<fs::path> list_predictions(const std::string& dir) {
   return files;
 }
 
-std::string find_prediction(const std::vector<fs::path>& files, const std::string& id, const std::string& dir) {
+// A run's val_pred/ names its files by position (000000.png, ...); the run's per_image_miou.json
+// lists the sample ids in that order. Maps id -> file for such a folder, else nothing.
+std::map<std::string, std::string> run_prediction_names(const std::string& dir) {
+  std::map<std::string, std::string> names;
+  const fs::path listing = fs::path(dir).parent_path() / "per_image_miou.json";
+  if (fs::path(dir).filename() != "val_pred" || !fs::exists(listing)) return names;
+  const Json ids = read_json_file(listing.string()).at("ids");
+  for (size_t i = 0; i < ids.size(); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "%06zu.png", i);
+    names[ids[i].get<std::string>()] = (fs::path(dir) / name).string();
+  }
+  return names;
+}
+
+std::string find_prediction(const std::vector<fs::path>& files, const std::string& id, const std::string& dir,
+                            const std::map<std::string, std::string>& by_position) {
+  const auto positional = by_position.find(id);
+  if (positional != by_position.end() && fs::exists(positional->second)) return positional->second;
   std::vector<std::string> matches;
   for (const fs::path& f : files) {
     if (f.filename().string().rfind(id, 0) == 0) matches.push_back(f.string());
@@ -109,6 +128,7 @@ void print_report(const data::Dataset& dataset, const eval::SegmentationMetrics&
 void run_evaluate(const EvaluateArgs& args) {
   const data::Dataset dataset = data::open_dataset(args.dataset, args.root, args.split);
   const std::vector<fs::path> predictions = list_predictions(args.pred_dir);
+  const std::map<std::string, std::string> by_position = run_prediction_names(args.pred_dir);
   const int classes = dataset.info.num_classes;
   eval::ConfusionMatrix cm(classes);
   eval::BoundaryIoU boundary(classes);
@@ -116,7 +136,7 @@ void run_evaluate(const EvaluateArgs& args) {
   for (const data::Sample& sample : dataset.samples) {
     data::Image gt = data::read_label_image(sample.label_path);
     data::map_labels(gt, dataset.label_maps.at(sample.label_map), sample.label_path);
-    const std::string pred_path = find_prediction(predictions, sample.id, args.pred_dir);
+    const std::string pred_path = find_prediction(predictions, sample.id, args.pred_dir, by_position);
     data::Image pred = data::read_label_image(pred_path);
     if (pred.width != gt.width || pred.height != gt.height) {
       throw std::runtime_error("evaluate: prediction for " + sample.id + " (" + pred_path + ") is " +

@@ -1,9 +1,11 @@
 // segrun predict: label maps (or colour images) for one image or a folder of images.
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include "apps/segrun/commands.h"
+#include "apps/segrun/flag_limits.h"
 #include "apps/segrun/train_config.h"
 #include "apps/segrun/validation.h"
 #include "data/augment.h"
@@ -64,6 +66,36 @@ std::vector<fs::path> input_images(const std::string& input) {
   return files;
 }
 
+fs::path output_path(const std::string& out, const fs::path& input) {
+  return fs::path(out) / (input.stem().string() + ".png");
+}
+
+// Predictions never replace an input image, and two inputs never write one output (a.jpg and
+// a.png both become a.png): either would lose data silently, so both are refused up front.
+void check_outputs(const std::string& out, const std::vector<fs::path>& inputs) {
+  std::error_code ec;
+  std::map<std::string, fs::path> writer_of;
+  for (const fs::path& input : inputs) {
+    const fs::path target = output_path(out, input);
+    if (fs::exists(target) && fs::equivalent(target, input, ec)) {
+      throw std::invalid_argument("predict: --out " + out + " would overwrite the input image " + input.string() +
+                                  "; choose another output folder");
+    }
+    const auto [it, fresh] = writer_of.emplace(target.string(), input);
+    if (!fresh) {
+      throw std::invalid_argument("predict: " + it->second.string() + " and " + input.string() +
+                                  " would both be written to " + target.string() +
+                                  "; predict them into separate folders");
+    }
+  }
+  for (const fs::path& input : inputs) {
+    if (fs::exists(out) && fs::equivalent(out, input.parent_path().empty() ? "." : input.parent_path(), ec)) {
+      throw std::invalid_argument("predict: --out " + out +
+                                  " is the input folder; predictions would mix with (and may replace) the images");
+    }
+  }
+}
+
 // (1,H,W,3) ImageNet-normalised floats of the image resized to the model's input size.
 Tensor normalised_input(const data::Image& image, int width, int height) {
   const data::Image resized = data::resize_image(image, width, height, data::ImageResize::Bilinear);
@@ -96,14 +128,16 @@ void run_predict(const PredictOptions& o) {
   model->to(device);
   model->eval();
   NoGradGuard no_grad;
+  const std::vector<fs::path> inputs = input_images(o.input);
+  check_outputs(o.out, inputs);
   fs::create_directories(o.out);
-  for (const fs::path& path : input_images(o.input)) {
+  for (const fs::path& path : inputs) {
     const data::Image image = data::read_rgb_image(path.string());
     const Tensor logits = model->forward(normalised_input(image, setup.size_w, setup.size_h).to(device));
     data::Image labels = data::make_image(setup.size_w, setup.size_h, 1);
     labels.pixels = argmax_labels(logits);
     labels = data::resize_nearest(labels, image.width, image.height);
-    const fs::path target = fs::path(o.out) / (path.stem().string() + ".png");
+    const fs::path target = output_path(o.out, path);
     data::write_png(target.string(), o.color ? colorize(labels, setup.palette) : labels);
     std::printf("%s\n", target.string().c_str());
   }
@@ -124,8 +158,10 @@ void add_predict_command(CLI::App& root) {
   cmd->add_option("--out", o->out, "Output folder (one PNG per input)")->required();
   cmd->add_flag("--color", o->color, "Write colour images (data set palette) instead of train-id label maps");
   cmd->add_option("--classes", o->classes, "Classes (when no config.json is next to the weights)")
+      ->check(CLI::Range(1, 255))
       ->capture_default_str();
   cmd->add_option("--width", o->width, "Model width (when no config.json is next to the weights)")
+      ->check(CLI::Range(1, kMaxModelWidth))
       ->capture_default_str();
   cmd->add_option("--size", o->size, "Network input WIDTHxHEIGHT (default: the run's, else 512x256)");
   cmd->add_option("--device", o->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();

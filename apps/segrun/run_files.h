@@ -26,4 +26,23 @@ bool file_exists(const std::string& path);
 void make_directories(const std::string& path);
 std::string join_path(const std::string& dir, const std::string& name);
 
+// Crash-safety tests name a point with SEGRUN_CRASH_AT=<name>; the process then kills itself
+// there with SIGKILL, as a power cut or `kill -9` would. Without the variable this does nothing.
+void crash_point(const char* name);
+
+// An advisory lock (flock) on `<dir>/segrun.lock`, held while the object lives; the file records
+// the holder's PID. A second process (or a second lock in this one) fails with one line naming
+// the folder and the holder, so two runs never interleave their writes in one folder.
+class DirectoryLock {
+ public:
+  // `flag` names the folder in the message, e.g. "--out".
+  DirectoryLock(const std::string& dir, const std::string& flag);
+  ~DirectoryLock();
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace segrun::app

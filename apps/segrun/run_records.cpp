@@ -7,10 +7,24 @@
 
 namespace segrun::app {
 
-namespace {
+namespace {}  // namespace
 
 Json number_or_null(double v) {
   return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+double number_from(const Json& j) {
+  if (j.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!j.is_number()) throw std::runtime_error("expected a number or null, found " + j.dump());
+  return j.get<double>();
+}
+
+namespace {
+
+Json terms_or_null(const TermValues& terms) {
+  Json out = Json::object();
+  for (const auto& [name, v] : terms) out[name] = number_or_null(v);
+  return out;
 }
 
 Json numbers_or_null(const std::vector<double>& values) {
@@ -21,14 +35,14 @@ Json numbers_or_null(const std::vector<double>& values) {
 
 std::vector<double> numbers_from(const Json& j) {
   std::vector<double> out;
-  for (const Json& v : j) out.push_back(v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>());
+  for (const Json& v : j) out.push_back(number_from(v));
   return out;
 }
 
 TermValues terms_from(const Json& j, const char* key) {
   TermValues out;
   if (j.contains(key)) {
-    for (auto it = j.at(key).begin(); it != j.at(key).end(); ++it) out[it.key()] = it.value().get<double>();
+    for (auto it = j.at(key).begin(); it != j.at(key).end(); ++it) out[it.key()] = number_from(it.value());
   }
   return out;
 }
@@ -50,26 +64,26 @@ Json to_json(const StepRecord& r) {
             {"epoch", r.epoch},
             {"step", r.step},
             {"loss", number_or_null(r.loss)},
-            {"terms", r.terms},
+            {"terms", terms_or_null(r.terms)},
             {"grad_norm", number_or_null(r.grad_norm)},
-            {"loss_scale", r.loss_scale},
+            {"loss_scale", number_or_null(r.loss_scale)},
             {"skipped", r.skipped},
-            {"lr", r.lr},
-            {"logit_grad_norm", r.logit_grad_norm}};
+            {"lr", number_or_null(r.lr)},
+            {"logit_grad_norm", terms_or_null(r.logit_grad_norm)}};
   j["ce_dice_cosine"] = r.ce_dice_cosine ? number_or_null(*r.ce_dice_cosine) : Json(nullptr);
-  if (!r.param_grad_norm.empty()) j["param_grad_norm"] = r.param_grad_norm;
+  if (!r.param_grad_norm.empty()) j["param_grad_norm"] = terms_or_null(r.param_grad_norm);
   return j;
 }
 
 Json to_json(const EpochRecord& r) {
   return {{"type", "epoch"},
           {"epoch", r.epoch},
-          {"train_loss", r.train_loss},
-          {"val_loss", r.val_loss},
-          {"val_miou", r.val_miou},
-          {"pixel_accuracy", r.pixel_accuracy},
+          {"train_loss", number_or_null(r.train_loss)},
+          {"val_loss", number_or_null(r.val_loss)},
+          {"val_miou", number_or_null(r.val_miou)},
+          {"pixel_accuracy", number_or_null(r.pixel_accuracy)},
           {"per_class_iou", numbers_or_null(r.per_class_iou)},
-          {"lr", r.lr},
+          {"lr", number_or_null(r.lr)},
           {"time_s", r.time_s}};
 }
 
@@ -77,14 +91,14 @@ StepRecord step_from_json(const Json& j) {
   StepRecord r;
   r.epoch = j.at("epoch").get<int>();
   r.step = j.at("step").get<long>();
-  r.loss = j.at("loss").is_null() ? std::numeric_limits<double>::quiet_NaN() : j.at("loss").get<double>();
+  r.loss = number_from(j.at("loss"));
   r.terms = terms_from(j, "terms");
   r.grad_norm = j.at("grad_norm").is_null() ? std::numeric_limits<double>::infinity() : j.at("grad_norm").get<double>();
-  r.loss_scale = j.at("loss_scale").get<double>();
+  r.loss_scale = number_from(j.at("loss_scale"));
   r.skipped = j.at("skipped").get<bool>();
-  r.lr = j.at("lr").get<double>();
+  r.lr = number_from(j.at("lr"));
   r.logit_grad_norm = terms_from(j, "logit_grad_norm");
-  if (!j.at("ce_dice_cosine").is_null()) r.ce_dice_cosine = j.at("ce_dice_cosine").get<double>();
+  if (!j.at("ce_dice_cosine").is_null()) r.ce_dice_cosine = number_from(j.at("ce_dice_cosine"));
   r.param_grad_norm = terms_from(j, "param_grad_norm");
   return r;
 }
@@ -92,13 +106,13 @@ StepRecord step_from_json(const Json& j) {
 EpochRecord epoch_from_json(const Json& j) {
   EpochRecord r;
   r.epoch = j.at("epoch").get<int>();
-  r.train_loss = j.at("train_loss").get<double>();
-  r.val_loss = j.at("val_loss").get<double>();
-  r.val_miou = j.at("val_miou").get<double>();
-  r.pixel_accuracy = j.at("pixel_accuracy").get<double>();
+  r.train_loss = number_from(j.at("train_loss"));
+  r.val_loss = number_from(j.at("val_loss"));
+  r.val_miou = number_from(j.at("val_miou"));
+  r.pixel_accuracy = number_from(j.at("pixel_accuracy"));
   r.per_class_iou = numbers_from(j.at("per_class_iou"));
-  r.lr = j.at("lr").get<double>();
-  r.time_s = j.at("time_s").get<double>();
+  r.lr = number_from(j.at("lr"));
+  r.time_s = number_from(j.at("time_s"));
   return r;
 }
 
@@ -157,42 +171,42 @@ Json to_json(const RunMetrics& m, const std::vector<std::string>& class_names) {
     const std::string name = c < class_names.size() ? class_names[c] : std::to_string(c);
     per_class[name] = number_or_null(m.per_class_iou[c]);
   }
-  return {{"best_miou", m.best_miou},
+  return {{"best_miou", number_or_null(m.best_miou)},
           {"best_epoch", m.best_epoch},
-          {"final_miou", m.final_miou},
-          {"best_pixel_accuracy", m.best_pixel_accuracy},
-          {"final_pixel_accuracy", m.final_pixel_accuracy},
-          {"mean_dice", m.mean_dice},
-          {"boundary_iou", m.boundary_iou},
+          {"final_miou", number_or_null(m.final_miou)},
+          {"best_pixel_accuracy", number_or_null(m.best_pixel_accuracy)},
+          {"final_pixel_accuracy", number_or_null(m.final_pixel_accuracy)},
+          {"mean_dice", number_or_null(m.mean_dice)},
+          {"boundary_iou", number_or_null(m.boundary_iou)},
           {"class_names", class_names},
           {"per_class_iou", per_class},
-          {"loss_reduction_pct", m.loss_reduction_pct},
-          {"stability", m.stability},
-          {"avg_grad_norm", m.avg_grad_norm},
-          {"min_val_loss", m.min_val_loss},
+          {"loss_reduction_pct", number_or_null(m.loss_reduction_pct)},
+          {"stability", number_or_null(m.stability)},
+          {"avg_grad_norm", number_or_null(m.avg_grad_norm)},
+          {"min_val_loss", number_or_null(m.min_val_loss)},
           {"skipped_steps", m.skipped_steps},
-          {"wall_time_s", m.wall_time_s}};
+          {"wall_time_s", number_or_null(m.wall_time_s)}};
 }
 
 RunMetrics metrics_from_json(const Json& j) {
   RunMetrics m;
-  m.best_miou = j.at("best_miou").get<double>();
+  m.best_miou = number_from(j.at("best_miou"));
   m.best_epoch = j.at("best_epoch").get<int>();
-  m.final_miou = j.at("final_miou").get<double>();
-  m.best_pixel_accuracy = j.at("best_pixel_accuracy").get<double>();
-  m.final_pixel_accuracy = j.at("final_pixel_accuracy").get<double>();
-  m.mean_dice = j.at("mean_dice").get<double>();
-  m.boundary_iou = j.at("boundary_iou").get<double>();
+  m.final_miou = number_from(j.at("final_miou"));
+  m.best_pixel_accuracy = number_from(j.at("best_pixel_accuracy"));
+  m.final_pixel_accuracy = number_from(j.at("final_pixel_accuracy"));
+  m.mean_dice = number_from(j.at("mean_dice"));
+  m.boundary_iou = number_from(j.at("boundary_iou"));
   for (const Json& name : j.at("class_names")) {
     const Json& v = j.at("per_class_iou").at(name.get<std::string>());
-    m.per_class_iou.push_back(v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>());
+    m.per_class_iou.push_back(number_from(v));
   }
-  m.loss_reduction_pct = j.at("loss_reduction_pct").get<double>();
-  m.stability = j.at("stability").get<double>();
-  m.avg_grad_norm = j.at("avg_grad_norm").get<double>();
-  m.min_val_loss = j.at("min_val_loss").get<double>();
+  m.loss_reduction_pct = number_from(j.at("loss_reduction_pct"));
+  m.stability = number_from(j.at("stability"));
+  m.avg_grad_norm = number_from(j.at("avg_grad_norm"));
+  m.min_val_loss = number_from(j.at("min_val_loss"));
   m.skipped_steps = j.at("skipped_steps").get<long>();
-  m.wall_time_s = j.at("wall_time_s").get<double>();
+  m.wall_time_s = number_from(j.at("wall_time_s"));
   return m;
 }
 

@@ -10,6 +10,11 @@
 
 namespace segrun::app {
 
+// JSON has no NaN or infinity: every non-finite value of the run files is written as null, and
+// every reader turns null back into NaN (number_from), so a diverged run stays readable.
+Json number_or_null(double v);
+double number_from(const Json& j);
+
 // Loss terms are keyed "ce", "dice", "focal"; only the active (non-zero weight) terms appear.
 using TermValues = std::map<std::string, double>;
 

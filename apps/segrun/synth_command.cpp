@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "apps/segrun/commands.h"
+#include "apps/segrun/flag_limits.h"
 #include "data/synth.h"
 
 namespace segrun::app {
@@ -19,6 +20,9 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& flag)
   if (std::sscanf(text.c_str(), "%dx%d%c", &w, &h, &extra) != 2 || w <= 0 || h <= 0) {
     throw std::invalid_argument(flag + ": expected WIDTHxHEIGHT such as 256x128, got '" + text + "'");
   }
+  if (w > kMaxImageSide || h > kMaxImageSide) {
+    throw std::invalid_argument(flag + " " + text + ": each side must be at most " + std::to_string(kMaxImageSide));
+  }
   return {w, h};
 }
 
@@ -29,12 +33,19 @@ void add_synth_command(CLI::App& root) {
   auto options = std::make_shared<data::SynthOptions>();
   auto size = std::make_shared<std::string>("256x128");
   cmd->add_option("--out", options->out_dir, "Output folder (leftImg8bit/ and gtFine/ go inside)")->required();
-  cmd->add_option("--train", options->train_count, "Number of training scenes")->capture_default_str();
-  cmd->add_option("--val", options->val_count, "Number of validation scenes")->capture_default_str();
+  cmd->add_option("--train", options->train_count, "Number of training scenes")
+      ->check(CLI::Range(0, kMaxSceneCount))
+      ->capture_default_str();
+  cmd->add_option("--val", options->val_count, "Number of validation scenes")
+      ->check(CLI::Range(0, kMaxSceneCount))
+      ->capture_default_str();
   cmd->add_option("--size", *size, "Image size WxH")->capture_default_str();
-  cmd->add_option("--seed", options->seed, "Random seed (same seed, same pixels)")->capture_default_str();
+  cmd->add_option("--seed", options->seed, "Random seed (same seed, same pixels)")
+      ->check(whole_number_u64())
+      ->capture_default_str();
   options->threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  cmd->add_option("--threads", options->threads, "Drawing threads (the output does not depend on it)");
+  cmd->add_option("--threads", options->threads, "Drawing threads (the output does not depend on it)")
+      ->check(CLI::Range(1, kMaxThreads));
   cmd->callback([options, size] {
     const auto [w, h] = parse_size(*size, "--size");
     options->width = w;

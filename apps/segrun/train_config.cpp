@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "apps/segrun/flag_limits.h"
 #include "engine/backend_info.h"
 #include "losses/configs.h"
 
@@ -43,6 +44,9 @@ void parse_size(const std::string& text, int& width, int& height) {
   if (used_w != x || used_h != text.size() - x - 1 || width <= 0 || height <= 0) {
     throw std::invalid_argument("--size " + text + ": expected WIDTHxHEIGHT, e.g. 512x256");
   }
+  if (width > kMaxImageSide || height > kMaxImageSide) {
+    throw std::invalid_argument("--size " + text + ": each side must be at most " + std::to_string(kMaxImageSide));
+  }
   if (width % 16 != 0 || height % 16 != 0) {
     throw std::invalid_argument("--size " + text +
                                 ": width and height must be multiples of 16 (the models downsample 16x)");
@@ -51,7 +55,12 @@ void parse_size(const std::string& text, int& width, int& height) {
 
 void finalize_train_config(TrainConfig& config, const std::string& weights_text) {
   if (!weights_text.empty()) {
-    const losses::LossWeights w = losses::parse_loss_weights(weights_text);
+    losses::LossWeights w;
+    try {
+      w = losses::parse_loss_weights(weights_text);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--weights: ") + e.what());
+    }
     config.weights = {w.ce, w.dice, w.focal};
     config.loss = "custom";
     for (const losses::NamedLossConfig& c : losses::named_loss_configs()) {
@@ -68,6 +77,9 @@ void finalize_train_config(TrainConfig& config, const std::string& weights_text)
     throw std::invalid_argument("--amp: FP16 mixed precision runs on CUDA only; drop --amp or use --device cuda");
   }
   if (config.cache_dir.empty()) config.cache_dir = default_cache_dir(config.out);
+  check_fits_in_memory(training_memory_floor(config.batch, config.width_px, config.height_px, config.width),
+                       "--batch " + std::to_string(config.batch) + " at --size " + std::to_string(config.width_px) +
+                           "x" + std::to_string(config.height_px) + " and --width " + std::to_string(config.width));
 }
 
 std::string default_cache_dir(const std::string& out) {
@@ -99,9 +111,21 @@ Json to_json(const TrainConfig& c) {
           {"optimizer", "adamw"}};
 }
 
+namespace {
+
+// The same folder given relative or absolute (or through a symbolic link) is the same root.
+Json comparable(const char* key, const Json& value) {
+  if (std::string(key) != "root" || !value.is_string()) return value;
+  std::error_code ec;
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(value.get<std::string>(), ec);
+  return ec ? value : Json(canonical.string());
+}
+
+}  // namespace
+
 void check_resume_compatible(const Json& stored, const Json& requested, const std::string& run_dir) {
   for (const char* key : kResumeKeys) {
-    if (stored.value(key, Json()) != requested.value(key, Json())) {
+    if (comparable(key, stored.value(key, Json())) != comparable(key, requested.value(key, Json()))) {
       throw std::invalid_argument("--resume: " + run_dir + " was started with --" + key + " " +
                                   stored.value(key, Json()).dump() + ", not " + requested.value(key, Json()).dump());
     }
@@ -128,23 +152,23 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
          "--size", [&c](const std::string& s) { parse_size(s, c.width_px, c.height_px); },
          "Training size WIDTHxHEIGHT, multiples of 16 (default 512x256)")
       ->check(size_check);
-  cmd.add_option("--epochs", c.epochs, "Epochs")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd.add_option("--batch", c.batch, "Batch size")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd.add_option("--epochs", c.epochs, "Epochs")->check(CLI::Range(1, kMaxEpochs))->capture_default_str();
+  cmd.add_option("--batch", c.batch, "Batch size")->check(CLI::Range(1, kMaxBatch))->capture_default_str();
   cmd.add_option("--lr", c.lr, "AdamW learning rate (the paper's 1e-4)")
-      ->check(CLI::PositiveNumber)
+      ->check(finite_positive())
       ->capture_default_str();
   cmd.add_flag("--amp", c.amp, "FP16 mixed precision with dynamic loss scaling (CUDA only)");
   cmd.add_option("--device", c.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
-  cmd.add_option("--seed", c.seed, "Seed of every random stream")->capture_default_str();
+  cmd.add_option("--seed", c.seed, "Seed of every random stream")->check(whole_number_u64())->capture_default_str();
   cmd.add_option("--width", c.width, "Model width (Attention U-Net first-level channels)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, kMaxModelWidth))
       ->capture_default_str();
   cmd.add_option("--class-weights", c.class_weights, "CE class weights: enet, median, none or a file")
       ->capture_default_str();
   cmd.add_option("--cache-dir", c.cache_dir, "Preprocessed-split cache (default: .segrun-cache next to the run)");
-  cmd.add_option("--threads", c.threads, "CPU threads for the kernels (0 = all)")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--threads", c.threads, "CPU threads for the kernels (0 = all)")->check(CLI::Range(0, kMaxThreads));
   cmd.add_option("--loader-threads", c.loader_threads, "Batch preparation threads")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, kMaxLoaderThreads))
       ->capture_default_str();
   cmd.add_option("--max-steps-per-epoch", c.max_steps_per_epoch, "Stop each epoch after N steps (0 = whole split)")
       ->check(CLI::NonNegativeNumber);

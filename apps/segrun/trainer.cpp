@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -10,6 +11,7 @@
 #include "apps/segrun/progress.h"
 #include "apps/segrun/train_step.h"
 #include "apps/segrun/training_data.h"
+#include "data/stale_temp_files.h"
 #include "engine/backend_info.h"
 #include "losses/class_weights.h"
 #include "models/factory.h"
@@ -61,11 +63,18 @@ Json run_config_json(const Session& s) {
   return j;
 }
 
-// best.safetensors is a copy of last.safetensors, made under a temporary name and renamed.
-void copy_file_atomic(const std::string& from, const std::string& to) {
-  const std::string temp = to + ".tmp";
-  std::filesystem::copy_file(from, temp, std::filesystem::copy_options::overwrite_existing);
-  std::filesystem::rename(temp, to);
+// A non-finite mIoU never beats a finite one, so one diverged epoch cannot take the best slot.
+bool improves_on(double miou, double best_miou) {
+  if (!std::isfinite(miou)) return false;
+  return !std::isfinite(best_miou) || miou > best_miou;
+}
+
+// One line per epoch whose validation is not finite; the values go to log.jsonl as null.
+void warn_non_finite(const Session& s, const EpochRecord& r) {
+  if (std::isfinite(r.val_loss) && std::isfinite(r.val_miou) && std::isfinite(r.train_loss)) return;
+  std::cerr << "segrun: run " << s.files.dir << ": epoch " << r.epoch + 1 << ": training diverged (train loss "
+            << r.train_loss << ", val loss " << r.val_loss << ", val mIoU " << r.val_miou
+            << "); non-finite values are recorded as null\n";
 }
 
 // Keeps the first `lines` lines: the log of the epochs the checkpoint holds.
@@ -89,6 +98,10 @@ void open_run_directory(Session& s) {
   write_json_atomic(s.files.config, config);
   if (file_exists(s.files.last)) {
     s.state = load_checkpoint(s.files.last, *s.model, *s.optimizer, *s.scaler);
+    if (s.state.next_epoch > s.config.epochs) {
+      throw std::runtime_error(s.files.last + ": checkpoint is at epoch " + std::to_string(s.state.next_epoch) +
+                               " but the run has " + std::to_string(s.config.epochs) + " epochs");
+    }
     s.progress.note("resuming at epoch " + std::to_string(s.state.next_epoch + 1) + " from " + s.files.last);
   }
   truncate_log(s.files.log, s.state.log_lines);
@@ -153,7 +166,8 @@ void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point st
   record.time_s = std::chrono::duration<double>(Clock::now() - started).count();
   append_json_line(s.files.log, to_json(record));
   ++s.state.log_lines;
-  const bool best = !s.state.has_best || val.metrics.miou > s.state.best.miou;
+  warn_non_finite(s, record);
+  const bool best = !s.state.has_best || improves_on(val.metrics.miou, s.state.best.miou);
   if (best) {
     s.state.has_best = true;
     s.state.best = {
@@ -163,8 +177,13 @@ void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point st
   }
   s.state.next_epoch = epoch + 1;
   s.state.elapsed_s += record.time_s;
+  // best.safetensors goes first: a kill before last.safetensors is written redoes this epoch on
+  // --resume (and rewrites best), so there is never a finished epoch whose best weights are lost.
+  if (best) {
+    save_checkpoint(s.files.best, *s.model, *s.optimizer, *s.scaler, s.state);
+    crash_point("between-checkpoint-files");
+  }
   save_checkpoint(s.files.last, *s.model, *s.optimizer, *s.scaler, s.state);
-  if (best) copy_file_atomic(s.files.last, s.files.best);
   s.progress.end_epoch(record, best);
 }
 
@@ -183,6 +202,11 @@ std::optional<RunMetrics> run_training(const TrainConfig& config) {
   if (config.resume && run_state(config.out) == RunState::Finished)
     return metrics_from_json(read_json_file(files.metrics));
   if (config.threads > 0) set_cpu_threads(config.threads);
+  make_directories(config.out);
+  const DirectoryLock lock(config.out, "--out");
+  data::remove_stale_temp_files(config.out);
+  data::remove_stale_temp_files(join_path(config.out, "val_pred"));
+  data::remove_stale_temp_files(config.cache_dir);
   Session s{config,
             files,
             load_training_data(config),

@@ -25,9 +25,7 @@ RunData load_run(const fs::path& dir) {
   if (fs::exists(dir / "per_image_miou.json")) {
     const Json per_image = read_json_file((dir / "per_image_miou.json").string());
     run.image_ids = per_image.at("ids").get<std::vector<std::string>>();
-    for (const Json& v : per_image.at("miou")) {
-      run.image_miou.push_back(v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>());
-    }
+    for (const Json& v : per_image.at("miou")) run.image_miou.push_back(number_from(v));
   }
   return run;
 }
@@ -36,8 +34,9 @@ RunData load_run(const fs::path& dir) {
 std::vector<std::string> run_order(const fs::path& dir) {
   std::vector<std::string> names, others;
   if (fs::exists(dir / "ablation.json")) {
-    for (const Json& n : read_json_file((dir / "ablation.json").string()).at("runs"))
-      names.push_back(n.get<std::string>());
+    // Held by name: a range-for over `.at()` of the temporary would read freed memory.
+    const Json study = read_json_file((dir / "ablation.json").string());
+    for (const Json& n : study.at("runs")) names.push_back(n.get<std::string>());
   }
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
@@ -72,6 +71,13 @@ StudyData load_study(const std::string& dir) {
     }
   }
   study.class_names = study.runs.front().config.at("class_names").get<std::vector<std::string>>();
+  for (const RunData& run : study.runs) {
+    if (run.config.at("class_names").get<std::vector<std::string>>() != study.class_names) {
+      throw std::invalid_argument("report: run " + run.dir + " has other classes than run " + study.runs.front().dir +
+                                  " (" + std::to_string(run.config.at("class_names").size()) + " vs " +
+                                  std::to_string(study.class_names.size()) + "); report runs of one data set together");
+    }
+  }
   return study;
 }
 
