@@ -1,5 +1,6 @@
 #include "report/report_writer.h"
 
+#include "eval/rank_correlation.h"
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -14,20 +15,6 @@ using training::make_directories;
 using training::write_file_atomic;
 
 namespace {
-
-// Ranks (1 = highest) of `values`, ties sharing their mean rank.
-std::vector<double> ranks(const std::vector<double>& values) {
-  std::vector<double> r(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    double above = 0, equal = 0;
-    for (double v : values) {
-      above += v > values[i];
-      equal += v == values[i];
-    }
-    r[i] = above + (equal + 1) / 2;
-  }
-  return r;
-}
 
 std::string setup_text(const StudyData& study) {
   const Json& c = study.runs.front().config;
@@ -52,7 +39,7 @@ std::string paper_rank_agreement(const std::vector<const RunData*>& runs) {
     paper.push_back(p);
   }
   if (ours.size() < 3) return "";
-  const double rho = spearman_rho(ours, paper);
+  const double rho = eval::spearman_rho(ours, paper);
   if (!std::isfinite(rho)) return "";
   return "Ranking of the configurations against the published Cityscapes ranking: Spearman rho = " + fixed(rho, 2) +
          " over " + std::to_string(ours.size()) + " configurations.";
@@ -128,17 +115,6 @@ std::string panel_note(const RunData& a, const RunData& b, const std::vector<Pan
 
 }  // namespace
 
-double spearman_rho(const std::vector<double>& x, const std::vector<double>& y) {
-  const std::vector<double> a = ranks(x), b = ranks(y);
-  const double mean = (static_cast<double>(a.size()) + 1) / 2;
-  double sab = 0, saa = 0, sbb = 0;
-  for (size_t i = 0; i < a.size(); ++i) {
-    sab += (a[i] - mean) * (b[i] - mean);
-    saa += (a[i] - mean) * (a[i] - mean);
-    sbb += (b[i] - mean) * (b[i] - mean);
-  }
-  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : std::nan("");
-}
 
 std::pair<const RunData*, const RunData*> comparison_pair(const StudyData& study, const ReportOptions& options) {
   const RunData* b = options.compare_b.empty() ? best_run(study, study.primary_model)

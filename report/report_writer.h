@@ -22,9 +22,6 @@ struct ReportPaths {
 
 ReportPaths write_report(const std::string& dir, const ReportOptions& options);
 
-// Spearman's rank correlation (Pearson on ranks, ties at their mean rank); NaN for constant input.
-double spearman_rho(const std::vector<double>& x, const std::vector<double>& y);
-
 // Table VI's pair: B = the best run, A = ce_dominant (the paper's choice) or else the runner-up.
 std::pair<const RunData*, const RunData*> comparison_pair(const StudyData& study, const ReportOptions& options);
 

@@ -133,15 +133,6 @@ TEST_CASE("report helpers: base64, percentage points, p-values, ticks") {
   CHECK(d.y == std::vector<double>{2.0, 6.0});
 }
 
-TEST_CASE("Spearman's rho: hand-computed ranks, ties at their mean rank") {
-  // Ranks 1 2 3 4 against 1 3 2 4: sum d^2 = 2, rho = 1 - 6 * 2 / (4 * 15) = 0.8.
-  CHECK(report::spearman_rho({4, 3, 2, 1}, {4, 2, 3, 1}) == doctest::Approx(0.8));
-  CHECK(report::spearman_rho({1, 2, 3}, {3, 2, 1}) == doctest::Approx(-1.0));
-  // x ranks 1.5 1.5 3 against 1 2 3: centred (-.5 -.5 1) . (-1 0 1) = 1.5; norms^2 1.5 and 2.
-  CHECK(report::spearman_rho({5, 5, 1}, {9, 8, 7}) == doctest::Approx(1.5 / std::sqrt(3.0)));
-  CHECK(std::isnan(report::spearman_rho({1, 1, 1}, {1, 2, 3})));
-}
-
 TEST_CASE("ablation plan: config lists and shards") {
   CHECK(app::parse_config_list("all").size() == 7);
   CHECK(app::parse_config_list("dice_only,equal,dice_only") == std::vector<std::string>{"dice_only", "equal"});
