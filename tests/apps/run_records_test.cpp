@@ -72,7 +72,7 @@ TEST_CASE("summarise_run: loss reduction, stability, mean grad norm over taken s
 }
 
 TEST_CASE("step and epoch records survive a JSON-lines round trip; a truncated last line is dropped") {
-  AppScratchDir dir("records");
+  ScratchDir dir("records");
   const std::string path = dir.str("log.jsonl");
   StepRecord s;
   s.epoch = 1;
@@ -104,7 +104,7 @@ TEST_CASE("step and epoch records survive a JSON-lines round trip; a truncated l
 }
 
 TEST_CASE("write_file_atomic replaces the file and leaves no temporary behind") {
-  AppScratchDir dir("atomic");
+  ScratchDir dir("atomic");
   const std::string path = dir.str("metrics.json");
   training::write_file_atomic(path, "first");
   training::write_file_atomic(path, "second");

@@ -32,7 +32,7 @@ std::vector<training::Json> log_without_times(const std::string& run_dir) {
 }  // namespace
 
 TEST_CASE("a two-configuration, one-epoch ablation writes every report section") {
-  AppScratchDir dir("study");
+  ScratchDir dir("study");
   const std::string out = dir.str("study");
   const CliResult r =
       run_segrun(concat({"ablation", "--model", "attention_unet", "--configs", "ce_only,dice_dominant", "--then",
@@ -66,7 +66,7 @@ TEST_CASE("a two-configuration, one-epoch ablation writes every report section")
 }
 
 TEST_CASE("log.jsonl and metrics.json hold every documented field") {
-  AppScratchDir dir("fields");
+  ScratchDir dir("fields");
   const std::string run = dir.str("run");
   REQUIRE(run_segrun(
               concat({"train", "--loss", "equal", "--out", run, "--max-steps-per-epoch", "2"}, tiny_training_flags(2)))
@@ -105,7 +105,7 @@ TEST_CASE("log.jsonl and metrics.json hold every documented field") {
 }
 
 TEST_CASE("--resume after a stop ends with the same metrics and log as an uninterrupted run") {
-  AppScratchDir dir("resume");
+  ScratchDir dir("resume");
   const std::vector<std::string> flags =
       concat({"--loss", "dice_dominant", "--max-steps-per-epoch", "2"}, tiny_training_flags(3));
   REQUIRE(run_segrun(concat({"train", "--out", dir.str("whole")}, flags)).code == 0);
