@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "eval/rank_correlation.h"
+#include "report/claims.h"
 #include "report/report_figures.h"
 #include "report/report_html.h"
 #include "report/seed_tables.h"
@@ -75,11 +76,10 @@ std::vector<std::string> findings(const StudyData& study) {
   }
   out.push_back(line + "; the configurations span " + signed_pp(best->metrics->best_miou - lo).substr(1) + ".");
   for (const RunData* r : runs) {
-    const double drop = r->metrics->best_miou - r->metrics->final_miou;
-    if (drop > 0.02) {
-      out.push_back(display_config(r->loss_config) + " degrades after its best epoch (" +
-                    std::to_string(r->metrics->best_epoch + 1) + "): final mIoU is " + signed_pp(-drop) +
-                    " below its best.");
+    if (collapsed(*r)) {
+      out.push_back(display_config(r->loss_config) + " collapses after its best epoch (" +
+                    std::to_string(r->metrics->best_epoch + 1) + "): final mIoU is " + signed_pp(-collapse_drop(*r)) +
+                    " from its best (a collapse: more than " + fixed(100 * kCollapseDrop, 0) + " points).");
     }
   }
   if (const std::string agreement = paper_rank_agreement(runs); !agreement.empty()) out.push_back(agreement);
@@ -155,6 +155,7 @@ ReportPaths write_report(const std::string& dir, const ReportOptions& options) {
   c.setup = setup_text(study);
   c.findings = findings(study);
   c.tables = {ablation_table(study), cross_architecture_table(study), component_table(study)};
+  c.tables.push_back(claims_table(study));
   if (study.seeds.size() > 1) {
     c.tables.push_back(seed_summary_table(study));
     c.tables.push_back(seed_comparison_table(study));

@@ -13,17 +13,6 @@ namespace {
 
 constexpr double kAlpha = 0.05;
 
-// The configurations of the primary model, in study order.
-std::vector<std::string> primary_configs(const StudyData& study) {
-  std::vector<std::string> configs;
-  for (const RunData& r : study.runs) {
-    if (r.model == study.primary_model &&
-        std::find(configs.begin(), configs.end(), r.loss_config) == configs.end())
-      configs.push_back(r.loss_config);
-  }
-  return configs;
-}
-
 std::string mean_ci(const std::vector<double>& values, int decimals) {
   const eval::MeanInterval ci = eval::mean_ci95(values);
   if (ci.n == 0) return "-";
@@ -50,6 +39,15 @@ const RunData* run_of_seed(const std::vector<const RunData*>& runs, uint64_t see
 }
 
 }  // namespace
+
+std::vector<std::string> primary_configs(const StudyData& study) {
+  std::vector<std::string> configs;
+  for (const RunData& r : study.runs) {
+    if (r.model == study.primary_model && std::find(configs.begin(), configs.end(), r.loss_config) == configs.end())
+      configs.push_back(r.loss_config);
+  }
+  return configs;
+}
 
 std::vector<const RunData*> runs_across_seeds(const StudyData& study, const std::string& model,
                                               const std::string& config) {
@@ -121,25 +119,34 @@ Table seed_summary_table(const StudyData& study) {
   return t;
 }
 
+PairedDifference compare_per_image(const StudyData& study, const std::string& model, const std::string& config_a,
+                                   const std::string& config_b) {
+  const std::vector<const RunData*> runs_a = runs_across_seeds(study, model, config_a);
+  std::vector<double> xa, xb;
+  for (const RunData* b : runs_across_seeds(study, model, config_b)) {
+    if (const RunData* a = run_of_seed(runs_a, b->seed)) add_pairs(*a, *b, xa, xb);
+  }
+  PairedDifference d;
+  d.pairs = static_cast<int>(xa.size());
+  if (xa.empty()) {
+    d.mean_difference = std::nan("");
+    return d;
+  }
+  double sum = 0;
+  for (size_t i = 0; i < xa.size(); ++i) sum += xa[i] - xb[i];
+  d.mean_difference = sum / static_cast<double>(xa.size());
+  if (xa.size() >= 2) d.p_value = eval::wilcoxon_signed_rank(xa, xb).p_value;
+  return d;
+}
+
 std::vector<SeedComparison> seed_comparisons(const StudyData& study) {
   std::vector<SeedComparison> out;
   const std::string best = best_config_across_seeds(study);
   if (best.empty()) return out;
-  const std::vector<const RunData*> best_runs = runs_across_seeds(study, study.primary_model, best);
   for (const std::string& config : primary_configs(study)) {
     if (config == best) continue;
-    std::vector<double> xb, xo;
-    for (const RunData* other : runs_across_seeds(study, study.primary_model, config)) {
-      if (const RunData* b = run_of_seed(best_runs, other->seed)) add_pairs(*b, *other, xb, xo);
-    }
-    SeedComparison c{config, std::nan(""), static_cast<int>(xb.size()), 1.0, 1.0};
-    if (!xb.empty()) {
-      double sum = 0;
-      for (size_t i = 0; i < xb.size(); ++i) sum += xb[i] - xo[i];
-      c.mean_difference = sum / static_cast<double>(xb.size());
-      if (xb.size() >= 2) c.p_value = eval::wilcoxon_signed_rank(xb, xo).p_value;
-    }
-    out.push_back(c);
+    const PairedDifference d = compare_per_image(study, study.primary_model, best, config);
+    out.push_back({config, d.mean_difference, d.pairs, d.p_value, 1.0});
   }
   std::vector<double> p;
   for (const SeedComparison& c : out) p.push_back(c.p_value);

@@ -11,6 +11,9 @@
 
 namespace segrun::report {
 
+// The primary model's configurations, in study order.
+std::vector<std::string> primary_configs(const StudyData& study);
+
 // Every finished run of (model, config), one per seed, in study seed order.
 std::vector<const RunData*> runs_across_seeds(const StudyData& study, const std::string& model,
                                               const std::string& config);
@@ -21,6 +24,17 @@ std::string best_config_across_seeds(const StudyData& study);
 // Per configuration: seeds, best and final mIoU, pixel accuracy, mean Dice and boundary IoU as
 // mean +- 95% CI half width, and in how many seeds it ranked first by best mIoU.
 Table seed_summary_table(const StudyData& study);
+
+// a minus b over every (seed, validation image) pair both runs scored (per-image mIoU at the
+// best epoch): the mean difference, the number of pairs and the two-sided Wilcoxon p-value (1
+// with fewer than two pairs).
+struct PairedDifference {
+  double mean_difference = 0;
+  int pairs = 0;
+  double p_value = 1;
+};
+PairedDifference compare_per_image(const StudyData& study, const std::string& model, const std::string& config_a,
+                                   const std::string& config_b);
 
 struct SeedComparison {
   std::string config;       // compared with the best configuration
