@@ -4,6 +4,7 @@
 // kernels (engine/cpu/) and the CUDA launch glue (engine/ops/cuda/) read them, so they live
 // here, in no backend's namespace. Ops are selected by these enums, never by name.
 #include <cstdint>
+#include <vector>
 
 namespace segrun {
 
@@ -58,6 +59,10 @@ struct SoftmaxLossSums {
   int64_t valid_pixels = 0;
   double ce_sq = 0, dice_sq = 0, focal_sq = 0, total_sq = 0;
   double ce_dice = 0, ce_focal = 0, dice_focal = 0;
+  // With gradient statistics and a Dice term, per class c: |dDice/dI_c| = 2 / (K (S_c + eps)), the
+  // Dice loss's sensitivity to the class's soft intersection (0 for a class left out of the mean).
+  // It grows as the class's predicted and true mass S_c shrinks: the rare-class amplification.
+  std::vector<double> dice_class_grad;
 };
 
 }  // namespace segrun

@@ -24,6 +24,7 @@ LossGradStats grad_stats_from(const SoftmaxLossSums& s) {
   g.cos_ce_dice = cosine(s.ce_dice, s.ce_sq, s.dice_sq);
   g.cos_ce_focal = cosine(s.ce_focal, s.ce_sq, s.focal_sq);
   g.cos_dice_focal = cosine(s.dice_focal, s.dice_sq, s.focal_sq);
+  g.dice_class_grad = s.dice_class_grad;
   return g;
 }
 

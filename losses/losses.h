@@ -5,6 +5,7 @@
 // softmax-loss op (engine/ops/softmax_loss.h), whose backward is the analytic gradient wrt the
 // logits; class weights are constants and get no gradient.
 #include <cstdint>
+#include <vector>
 
 #include "engine/labels.h"
 #include "engine/tensor.h"
@@ -40,6 +41,9 @@ struct LossGradStats {
   double ce_norm = 0, dice_norm = 0, focal_norm = 0, total_norm = 0;  // L2 norms (0 for a skipped term)
   // Cosine similarities; NaN where either gradient is zero (a skipped term, or no valid pixel).
   double cos_ce_dice = 0, cos_ce_focal = 0, cos_dice_focal = 0;
+  // Per class, |dDice/dI_c| = 2 / (K (S_c + eps)) (empty without a Dice term): how strongly the
+  // Dice term pulls on each class's soft intersection; large for classes with little mass.
+  std::vector<double> dice_class_grad;
 };
 
 struct LossTerms {

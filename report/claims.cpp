@@ -156,18 +156,6 @@ Claim dice_alone_collapses(const StudyData& study) {
   return c;
 }
 
-// The third of the classes with the largest CE class weights (the rarest in the training
-// split), or empty when the weights do not rank them.
-std::vector<size_t> rare_classes(const StudyData& study) {
-  const std::vector<double> w = study.runs.front().config.value("class_weight_values", std::vector<double>{});
-  if (w.empty() || *std::max_element(w.begin(), w.end()) == *std::min_element(w.begin(), w.end())) return {};
-  std::vector<size_t> order(w.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return w[a] > w[b]; });
-  order.resize((w.size() + 2) / 3);
-  return order;
-}
-
 Claim focal_helps_rare_classes(const StudyData& study) {
   const std::string statement = "Focal loss helps the rare classes";
   if (!trained(study, "focal_only") || !trained(study, "ce_only"))
@@ -223,6 +211,16 @@ Claim best_carries_over(const StudyData& study) {
 }
 
 }  // namespace
+
+std::vector<size_t> rare_classes(const StudyData& study) {
+  const std::vector<double> w = study.runs.front().config.value("class_weight_values", std::vector<double>{});
+  if (w.empty() || *std::max_element(w.begin(), w.end()) == *std::min_element(w.begin(), w.end())) return {};
+  std::vector<size_t> order(w.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return w[a] > w[b]; });
+  order.resize((w.size() + 2) / 3);
+  return order;
+}
 
 std::string verdict_text(Verdict v) {
   switch (v) {

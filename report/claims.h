@@ -22,6 +22,10 @@ struct Claim {
   std::string evidence;   // the numbers (or what is missing) that decide it
 };
 
+// The third of the classes with the largest CE class weights (the rarest in the training
+// split), or empty when the runs' class weights do not rank the classes.
+std::vector<size_t> rare_classes(const StudyData& study);
+
 // Best val mIoU minus final val mIoU of a finished run, and whether that is a collapse.
 double collapse_drop(const RunData& run);
 bool collapsed(const RunData& run);

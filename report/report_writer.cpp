@@ -6,6 +6,7 @@
 
 #include "eval/rank_correlation.h"
 #include "report/claims.h"
+#include "report/gradient_dynamics.h"
 #include "report/report_figures.h"
 #include "report/report_html.h"
 #include "report/seed_tables.h"
@@ -172,9 +173,7 @@ ReportPaths write_report(const std::string& dir, const ReportOptions& options) {
   c.per_class = per_class_table(study);
   c.convergence = convergence_figures(study);
   c.gradients = gradient_figures(study);
-  c.gradient_note =
-      "Norms of each weighted loss term's gradient with respect to the logits (every step) and the "
-      "cosine between the CE and Dice logit gradients (runs with both terms); curves are bucket means.";
+  c.gradient_note = gradient_dynamics_text(study);
   c.class_names = study.class_names;
   c.palette = study_palette(study);
   write_figures(dir, c);

@@ -72,6 +72,7 @@ Json to_json(const StepRecord& r) {
             {"logit_grad_norm", terms_or_null(r.logit_grad_norm)}};
   j["ce_dice_cosine"] = r.ce_dice_cosine ? number_or_null(*r.ce_dice_cosine) : Json(nullptr);
   if (!r.param_grad_norm.empty()) j["param_grad_norm"] = terms_or_null(r.param_grad_norm);
+  if (!r.dice_class_grad.empty()) j["dice_class_grad"] = numbers_or_null(r.dice_class_grad);
   return j;
 }
 
@@ -110,6 +111,7 @@ StepRecord step_from_json(const Json& j) {
   r.logit_grad_norm = terms_from(j, "logit_grad_norm");
   if (!j.at("ce_dice_cosine").is_null()) r.ce_dice_cosine = number_from(j.at("ce_dice_cosine"));
   r.param_grad_norm = terms_from(j, "param_grad_norm");
+  if (j.contains("dice_class_grad")) r.dice_class_grad = numbers_from(j.at("dice_class_grad"));
   return r;
 }
 

@@ -36,6 +36,7 @@ struct StepRecord {
   TermValues logit_grad_norm;            // || w_k dL_k/dz || per active term
   std::optional<double> ce_dice_cosine;  // cos(dL_ce/dz, dL_dice/dz) when both are active
   TermValues param_grad_norm;            // || w_k dL_k/dtheta || on probe steps only
+  std::vector<double> dice_class_grad;   // per class |dDice/dI_c| when Dice is active (losses.h)
 };
 
 struct EpochRecord {

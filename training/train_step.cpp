@@ -84,6 +84,7 @@ StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
   r.terms = active_terms(terms, ctx.loss.weights);
   r.logit_grad_norm = logit_gradient_norms(terms.grad_stats, ctx.loss.weights);
   if (ctx.loss.weights.ce > 0 && ctx.loss.weights.dice > 0) r.ce_dice_cosine = terms.grad_stats.cos_ce_dice;
+  r.dice_class_grad = terms.grad_stats.dice_class_grad;
   r.loss_scale = ctx.scaler.scale();
   r.lr = ctx.optimizer.lr();
   backward(ctx.scaler.scale_loss(terms.total));

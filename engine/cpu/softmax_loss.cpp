@@ -231,7 +231,12 @@ SoftmaxLossSums softmax_losses(const SoftmaxLossProblem<T>& pb, T* grad) {
     out.focal = total.focal / static_cast<double>(total.valid);
     coef.focal = pb.w_focal * pb.focal_alpha / static_cast<double>(total.valid);
   }
-  if (pb.w_dice != 0) out.dice = finish_dice(pb, dice, coef);
+  if (pb.w_dice != 0) {
+    out.dice = finish_dice(pb, dice, coef);
+    if (pb.want_grad_stats) {
+      for (double a : coef.dice_a) out.dice_class_grad.push_back(a / pb.w_dice);
+    }
+  }
   out.total = pb.w_ce * out.ce + pb.w_dice * out.dice + pb.w_focal * out.focal;
   if (grad) run_gradient_pass(pb, coef, blocks, lse.data(), grad, out);
   return out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "report/claims.h"
+#include "report/gradient_dynamics.h"
 #include "report/run_data.h"
 #include "tests/support/scratch_dir.h"
 #include "training/run_files.h"
@@ -29,7 +30,7 @@ struct RunSpec {
 
 // A finished run folder: config.json, an empty log, metrics.json and per_image_miou.json with
 // 20 images whose scores are image_miou plus a small image-dependent wobble.
-void write_run(const ScratchDir& dir, const RunSpec& s) {
+void write_run(const ScratchDir& dir, const RunSpec& s, const std::vector<training::StepRecord>& steps = {}) {
   const std::string run = dir.str(s.model + "-" + s.config + "-seed" + std::to_string(s.seed));
   training::make_directories(run);
   training::write_json_atomic(run + "/config.json", {{"model", s.model},
@@ -38,7 +39,9 @@ void write_run(const ScratchDir& dir, const RunSpec& s) {
                                                      {"epochs", 10},
                                                      {"class_names", kClasses},
                                                      {"class_weight_values", {1.0, 3.0, 9.0}}});
-  std::ofstream(run + "/log.jsonl");
+  std::ofstream log(run + "/log.jsonl");
+  for (const training::StepRecord& step : steps) log << training::to_json(step).dump() << "\n";
+  log.close();
   training::RunMetrics m;
   m.best_miou = s.best;
   m.final_miou = s.final;
@@ -117,6 +120,32 @@ TEST_CASE("claims: a single seed leaves the tests over seeds undecided") {
   REQUIRE(dice_only != nullptr);
   CHECK(report::collapsed(*dice_only));  // best 0.4, final 0.2
   CHECK_FALSE(report::collapsed(*report::find_run(study, "attention_unet", "equal")));
+}
+
+TEST_CASE("the gradient-dynamics paragraph is written from the logged per-class Dice pull and cosine") {
+  ScratchDir dir("gradient_dynamics");
+  // Ten epochs of one step each. dice_only: best at epoch 4 (0-based 3), then its pull on the
+  // rarest class (index 2, weight 9) triples; dice_dominant: steady, with a CE-Dice cosine.
+  std::vector<training::StepRecord> collapsing, steady;
+  for (int e = 0; e < 10; ++e) {
+    training::StepRecord a;
+    a.epoch = e;
+    a.step = e;
+    a.dice_class_grad = {0.01, 0.02, e <= 3 ? 0.1 : 0.3};
+    collapsing.push_back(a);
+    training::StepRecord b = a;
+    b.dice_class_grad = {0.01, 0.02, 0.05};
+    b.ce_dice_cosine = 0.25;
+    steady.push_back(b);
+  }
+  write_run(dir, {"attention_unet", "dice_only", 1, 0.2, 0.40, 0.20, 0.3, {0.7, 0.3, 0.1}}, collapsing);
+  write_run(dir, {"attention_unet", "dice_dominant", 1, 0.6, 0.60, 0.60, 0.3, {0.8, 0.5, 0.2}}, steady);
+  const std::string text = report::gradient_dynamics_text(report::load_study(dir.str()));
+  INFO(text);
+  CHECK(text.find("Dice only: rare classes pulled") != std::string::npos);
+  CHECK(text.find("it collapsed after epoch 5") != std::string::npos);  // metrics' best_epoch 4 is 0-based
+  CHECK(text.find("the collapse follows a rise in the pull on rare classes") != std::string::npos);
+  CHECK(text.find("CE-Dice cosine 0.25 on average; no collapse") != std::string::npos);
 }
 
 }  // namespace segrun::test

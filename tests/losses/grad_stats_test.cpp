@@ -2,6 +2,7 @@
 // logits and the cosine similarities between them, measured in the loss's own pass.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/ops.h"
@@ -103,4 +104,34 @@ TEST_CASE("grad stats need no autograd and are off unless asked for") {
   CHECK(plain.grad_stats.total_norm == recorded.grad_stats.total_norm);
   CHECK(plain.grad_stats.cos_ce_dice == recorded.grad_stats.cos_ce_dice);
   CHECK_FALSE(combined_loss(z, b.target, {1.0, 1.0, 1.0}).grad_stats.computed);
+}
+
+TEST_CASE("per-class Dice gradient magnitude is 2 / (K (S_c + eps)) from the batch's soft sums") {
+  const Batch b = random_batch(5);
+  LossOptions options;
+  options.grad_stats = true;
+  const LossTerms terms = combined_loss(b.logits, b.target, {0.5, 1.0, 0.5}, options);
+  const int64_t C = b.logits.size(-1);
+  REQUIRE(terms.grad_stats.dice_class_grad.size() == static_cast<size_t>(C));
+  // S_c = sum of p_c over the valid pixels + the number of valid pixels of class c; K = C.
+  const Tensor p = softmax(b.logits);
+  const std::vector<double> pv = p.to_double_vector();
+  std::vector<double> s(static_cast<size_t>(C), 0.0);
+  for (int64_t i = 0; i < b.target.numel(); ++i) {
+    const int t = b.target.data<uint8_t>()[i];
+    if (t == 255) continue;
+    for (int64_t c = 0; c < C; ++c) s[static_cast<size_t>(c)] += pv[static_cast<size_t>(i * C + c)];
+    s[static_cast<size_t>(t)] += 1;
+  }
+  for (int64_t c = 0; c < C; ++c) {
+    INFO("class " << c);
+    CHECK(terms.grad_stats.dice_class_grad[static_cast<size_t>(c)] ==
+          doctest::Approx(2.0 / (static_cast<double>(C) * (s[static_cast<size_t>(c)] + 1e-6))).epsilon(1e-12));
+  }
+  // Class 3 never occurs in the target (labels 0..2): the least mass, the largest pull.
+  CHECK(terms.grad_stats.dice_class_grad[3] == *std::max_element(terms.grad_stats.dice_class_grad.begin(),
+                                                                   terms.grad_stats.dice_class_grad.end()));
+  // Without a Dice term, or without statistics, there is nothing to report.
+  CHECK(combined_loss(b.logits, b.target, {1.0, 0.0, 1.0}, options).grad_stats.dice_class_grad.empty());
+  CHECK(combined_loss(b.logits, b.target, {0.5, 1.0, 0.5}).grad_stats.dice_class_grad.empty());
 }

@@ -60,6 +60,10 @@ inline Tensor softmax_loss(const char* op, const Tensor& logits, const Tensor& t
     const std::vector<double> g = grad_sums.to_double_vector();
     sums->ce_sq = g[0], sums->dice_sq = g[1], sums->focal_sq = g[2], sums->total_sq = g[3];
     sums->ce_dice = g[4], sums->ce_focal = g[5], sums->dice_focal = g[6];
+    if (spec.w_dice != 0) {  // |dDice/dI_c|: the 2 / (K S_c) the finalize kernel left in the stats
+      const int64_t first = 4 + 3 * a.classes;
+      sums->dice_class_grad = stats.slice(first, first + a.classes).to_double_vector();
+    }
   }
   const std::vector<double> v = values.to_double_vector();
   sums->ce = v[0], sums->dice = v[1], sums->focal = v[2], sums->total = v[3];
