@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -139,4 +140,34 @@ TEST_CASE("worker threads run every index once and are joined") {
   data::run_on_threads(
       8, [&](int t) { seen[static_cast<size_t>(t)] += 1; }, "test");
   CHECK(seen == std::vector<int>(8, 1));
+}
+
+TEST_CASE("threads the system refuses to start are an error, not std::terminate") {
+#if defined(__SANITIZE_ADDRESS__)
+  std::printf("SKIPPED: an address-space limit cannot be combined with AddressSanitizer\n");
+#else
+  // A child process whose address space leaves room for a few thread stacks only.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    unsigned long vm_kb = 0;
+    while (status >> key && key != "VmSize:") status.ignore(1 << 12, '\n');
+    status >> vm_kb;
+    const rlimit limit{(vm_kb << 10) + (64ul << 20), (vm_kb << 10) + (64ul << 20)};
+    ::setrlimit(RLIMIT_AS, &limit);
+    try {
+      data::run_on_threads(
+          256, [](int) {}, "test");
+      ::_exit(1);  // 256 stacks of 8 MiB fitted in 64 MiB
+    } catch (const std::runtime_error& e) {
+      ::_exit(std::string(e.what()).find("cannot start thread") != std::string::npos ? 0 : 2);
+    }
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK_MESSAGE(WIFEXITED(status), "died of signal " << WTERMSIG(status));
+  CHECK(WEXITSTATUS(status) == 0);
+#endif
 }
