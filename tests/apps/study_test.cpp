@@ -25,7 +25,10 @@ std::string metrics_without_time(const std::string& run_dir) {
 
 std::vector<app::Json> log_without_times(const std::string& run_dir) {
   std::vector<app::Json> lines = app::read_json_lines(run_dir + "/log.jsonl");
-  for (app::Json& l : lines) l.erase("time_s");
+  for (app::Json& l : lines) {
+    l.erase("time_s");
+    l.erase("phases_s");
+  }
   return lines;
 }
 
@@ -87,6 +90,10 @@ TEST_CASE("log.jsonl and metrics.json hold every documented field") {
       for (const char* key : {"train_loss", "val_loss", "val_miou", "pixel_accuracy", "per_class_iou", "time_s"}) {
         CHECK_MESSAGE(line.contains(key), key);
       }
+      for (const char* phase : {"data_wait", "forward", "backward", "optimizer", "validation", "checkpoint"}) {
+        CHECK_MESSAGE(line.at("phases_s").at(phase).get<double>() >= 0, phase);
+      }
+      CHECK(line.at("phases_s").at("forward").get<double>() > 0);
       CHECK(line.at("per_class_iou").size() == 19);
     }
   }
