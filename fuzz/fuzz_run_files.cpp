@@ -3,12 +3,12 @@
 #include <exception>
 #include <string>
 
-#include "apps/segrun/checkpoint.h"
-#include "apps/segrun/run_records.h"
+#include "training/checkpoint.h"
+#include "training/run_records.h"
 #include "fuzz/fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace segrun::app;
+  using namespace segrun::training;
   const std::string text(reinterpret_cast<const char*>(data), size);
   try {
     (void)parse_loop_state(text, "fuzz.safetensors");

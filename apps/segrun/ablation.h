@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/segrun/train_config.h"
+#include "apps/segrun/training_flags.h"
 
 namespace segrun::app {
 

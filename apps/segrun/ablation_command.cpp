@@ -8,6 +8,8 @@
 
 namespace segrun::app {
 
+using training::join_path;
+
 namespace {
 
 struct AblationFlags {

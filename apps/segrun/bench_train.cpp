@@ -9,13 +9,17 @@
 
 #include "apps/segrun/commands.h"
 #include "apps/segrun/flag_limits.h"
-#include "apps/segrun/train_config.h"
-#include "apps/segrun/train_step.h"
+#include "apps/segrun/training_flags.h"
+#include "training/train_step.h"
 #include "engine/backend_info.h"
 #include "losses/configs.h"
 #include "models/factory.h"
 
 namespace segrun::app {
+
+using training::LossSetup;
+using training::StepContext;
+using training::train_step;
 
 namespace {
 

@@ -7,10 +7,16 @@
 #include "apps/segrun/ablation.h"
 #include "apps/segrun/commands.h"
 #include "apps/segrun/flag_limits.h"
-#include "apps/segrun/progress.h"
+#include "training/progress.h"
+#include "training/run_files.h"
 #include "data/synth.h"
 
 namespace segrun::app {
+
+using training::file_exists;
+
+using training::format_duration;
+using training::join_path;
 
 namespace {
 

@@ -10,12 +10,16 @@
 #include <vector>
 
 #include "apps/segrun/commands.h"
-#include "apps/segrun/run_files.h"
+#include "training/run_files.h"
 #include "data/dataset.h"
 #include "eval/boundary_iou.h"
 #include "eval/confusion.h"
 
 namespace segrun::app {
+
+using training::read_json_file;
+
+using training::Json;
 
 namespace {
 

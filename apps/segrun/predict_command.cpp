@@ -6,8 +6,8 @@
 
 #include "apps/segrun/commands.h"
 #include "apps/segrun/flag_limits.h"
-#include "apps/segrun/train_config.h"
-#include "apps/segrun/validation.h"
+#include "apps/segrun/training_flags.h"
+#include "training/validation.h"
 #include "data/augment.h"
 #include "data/dataset.h"
 #include "data/resize.h"
@@ -17,6 +17,11 @@
 #include "nn/state_dict.h"
 
 namespace segrun::app {
+
+using training::read_json_file;
+
+using training::Json;
+using training::argmax_labels;
 
 namespace fs = std::filesystem;
 

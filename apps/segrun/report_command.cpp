@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "apps/segrun/commands.h"
-#include "apps/segrun/report/report_writer.h"
+#include "report/report_writer.h"
 
 namespace segrun::app {
 

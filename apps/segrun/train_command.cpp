@@ -3,10 +3,15 @@
 #include <memory>
 
 #include "apps/segrun/commands.h"
-#include "apps/segrun/trainer.h"
+#include "apps/segrun/training_flags.h"
+#include "training/trainer.h"
 #include "models/factory.h"
 
 namespace segrun::app {
+
+using training::RunMetrics;
+using training::TrainConfig;
+using training::run_training;
 
 namespace {
 

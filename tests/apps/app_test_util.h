@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "apps/segrun/run_files.h"
+#include "training/run_files.h"
 
 namespace segrun::test {
 

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/segrun/checkpoint.h"
-#include "apps/segrun/report/run_data.h"
+#include "training/checkpoint.h"
+#include "report/run_data.h"
 #include "nn/safetensors.h"
 #include "tests/apps/app_test_util.h"
 
@@ -54,7 +54,7 @@ const std::string& tiny_run() {
 }
 
 std::string file_bytes(const std::string& path) {
-  return app::read_text_file(path);
+  return training::read_text_file(path);
 }
 
 }  // namespace
@@ -148,11 +148,11 @@ TEST_CASE("report reads ablation.json's run order without use-after-free") {
   AppScratchDir dir("report_order");
   for (const char* run : {"b-run", "a-run"}) {
     fs::create_directories(dir.str(run));
-    app::write_json_atomic(dir.str(std::string(run) + "/config.json"),
+    training::write_json_atomic(dir.str(std::string(run) + "/config.json"),
                            {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y"}}});
   }
-  app::write_json_atomic(dir.str("ablation.json"), {{"model", "attention_unet"}, {"runs", {"b-run", "a-run"}}});
-  const app::report::StudyData study = app::report::load_study(dir.str());
+  training::write_json_atomic(dir.str("ablation.json"), {{"model", "attention_unet"}, {"runs", {"b-run", "a-run"}}});
+  const report::StudyData study = report::load_study(dir.str());
   REQUIRE(study.runs.size() == 2);
   CHECK(study.runs[0].name == "b-run");
   CHECK(study.runs[1].name == "a-run");
@@ -162,9 +162,9 @@ TEST_CASE("report over runs with different class counts names both runs") {
   AppScratchDir dir("report_classes");
   fs::create_directories(dir.str("a"));
   fs::create_directories(dir.str("b"));
-  app::write_json_atomic(dir.str("a/config.json"),
+  training::write_json_atomic(dir.str("a/config.json"),
                          {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y"}}});
-  app::write_json_atomic(dir.str("b/config.json"),
+  training::write_json_atomic(dir.str("b/config.json"),
                          {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y", "z"}}});
   const CliResult r = run_segrun({"report", dir.str()});
   CHECK(r.code != 0);
@@ -178,7 +178,7 @@ TEST_CASE("a broken checkpoint's loop state is an error naming the file and the 
   AppScratchDir dir("broken_checkpoint");
   const std::string weights = tiny_run() + "/last.safetensors";
   nn::TensorFile file = nn::read_safetensors(weights);
-  const app::Json loop = app::Json::parse(file.metadata.at("segrun.loop_state"));
+  const training::Json loop = training::Json::parse(file.metadata.at("segrun.loop_state"));
   std::vector<nn::FileTensor> tensors;
   for (const auto& [name, t] : file.tensors) tensors.push_back({name, t, false});
   // The tiny run's last checkpoint with its loop state replaced by `state`.
@@ -190,12 +190,12 @@ TEST_CASE("a broken checkpoint's loop state is an error naming the file and the 
   // Each bad loop state: the copied run refuses to resume with one line naming file and field.
   struct Case {
     const char* field;
-    app::Json value;
+    training::Json value;
   };
   for (const Case& c :
        {Case{"next_epoch", -5}, Case{"next_epoch", 1ll << 40}, Case{"next_step", "x"}, Case{"log_lines", -1}}) {
     CAPTURE(c.field);
-    app::Json bad = loop;
+    training::Json bad = loop;
     bad[c.field] = c.value;
     const std::string run = dir.str(std::string("run_") + c.field + "_" + c.value.dump());
     fs::copy(tiny_run(), run, fs::copy_options::recursive);

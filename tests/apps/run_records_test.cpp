@@ -1,5 +1,5 @@
 // Run-directory formats: summaries from hand-computed logs, JSON round trips, atomic writes.
-#include "apps/segrun/run_records.h"
+#include "training/run_records.h"
 
 #include <doctest/doctest.h>
 
@@ -8,21 +8,21 @@
 #include <fstream>
 
 #include "apps/segrun/ablation.h"
-#include "apps/segrun/report/panels.h"
-#include "apps/segrun/report/report_table.h"
-#include "apps/segrun/report/report_writer.h"
-#include "apps/segrun/report/svg_chart.h"
+#include "report/panels.h"
+#include "report/table.h"
+#include "report/report_writer.h"
+#include "report/svg_chart.h"
 #include "tests/apps/app_test_util.h"
 
 namespace segrun::test {
 
-using app::EpochRecord;
-using app::StepRecord;
+using training::EpochRecord;
+using training::StepRecord;
 
 namespace {
 
-app::RunLog six_epoch_log() {
-  app::RunLog log;
+training::RunLog six_epoch_log() {
+  training::RunLog log;
   const double train[] = {2.0, 1.5, 1.2, 1.1, 1.0, 0.9};
   const double val[] = {1.8, 1.4, 1.3, 1.25, 1.35, 1.4};
   const double acc[] = {0.5, 0.6, 0.7, 0.8, 0.75, 0.7};
@@ -49,11 +49,11 @@ app::RunLog six_epoch_log() {
 }  // namespace
 
 TEST_CASE("summarise_run: loss reduction, stability, mean grad norm over taken steps, min val loss") {
-  app::BestScores best;
+  training::BestScores best;
   best.epoch = 3;
   best.miou = 0.3;
   best.per_class_iou = {0.5, std::nan("")};
-  const app::RunMetrics m = app::summarise_run(six_epoch_log(), best, 12.5);
+  const training::RunMetrics m = training::summarise_run(six_epoch_log(), best, 12.5);
   CHECK(m.loss_reduction_pct == doctest::Approx(55.0));  // (2.0 - 0.9) / 2.0
   // Last five train losses 1.5 1.2 1.1 1.0 0.9: mean 1.14, population variance 0.0424.
   CHECK(m.stability == doctest::Approx(std::sqrt(0.0424)));
@@ -64,9 +64,9 @@ TEST_CASE("summarise_run: loss reduction, stability, mean grad norm over taken s
   CHECK(m.final_miou == doctest::Approx(0.5));
   CHECK(m.best_epoch == 3);
   CHECK(m.wall_time_s == 12.5);
-  const app::Json j = app::to_json(m, {"road", "sky"});
+  const training::Json j = training::to_json(m, {"road", "sky"});
   CHECK(j.at("per_class_iou").at("sky").is_null());
-  const app::RunMetrics back = app::metrics_from_json(j);
+  const training::RunMetrics back = training::metrics_from_json(j);
   CHECK(back.stability == m.stability);
   CHECK(std::isnan(back.per_class_iou[1]));
 }
@@ -85,13 +85,13 @@ TEST_CASE("step and epoch records survive a JSON-lines round trip; a truncated l
   s.lr = 5e-5;
   s.logit_grad_norm = {{"ce", 0.01}, {"dice", 0.002}};
   s.ce_dice_cosine = -0.25;
-  app::append_json_line(path, app::to_json(s));
+  training::append_json_line(path, training::to_json(s));
   EpochRecord e;
   e.epoch = 1;
   e.per_class_iou = {0.25, std::nan("")};
-  app::append_json_line(path, app::to_json(e));
+  training::append_json_line(path, training::to_json(e));
   std::ofstream(path, std::ios::app) << "{\"type\":\"step\",\"epo";
-  const app::RunLog log = app::read_run_log(path);
+  const training::RunLog log = training::read_run_log(path);
   REQUIRE(log.steps.size() == 1);
   REQUIRE(log.epochs.size() == 1);
   CHECK(log.steps[0].step == 7);
@@ -106,16 +106,16 @@ TEST_CASE("step and epoch records survive a JSON-lines round trip; a truncated l
 TEST_CASE("write_file_atomic replaces the file and leaves no temporary behind") {
   AppScratchDir dir("atomic");
   const std::string path = dir.str("metrics.json");
-  app::write_file_atomic(path, "first");
-  app::write_file_atomic(path, "second");
-  CHECK(app::read_text_file(path) == "second");
+  training::write_file_atomic(path, "first");
+  training::write_file_atomic(path, "second");
+  CHECK(training::read_text_file(path) == "second");
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir.str())) files += entry.is_regular_file();
   CHECK(files == 1);
 }
 
 TEST_CASE("report helpers: base64, percentage points, p-values, ticks") {
-  using namespace app::report;
+  using namespace report;
   CHECK(base64_encode("Man") == "TWFu");
   CHECK(base64_encode("Ma") == "TWE=");
   CHECK(base64_encode("M") == "TQ==");
@@ -131,15 +131,6 @@ TEST_CASE("report helpers: base64, percentage points, p-values, ticks") {
   const Series d = downsample(s, 2);
   CHECK(d.x == std::vector<double>{0.5, 2.5});
   CHECK(d.y == std::vector<double>{2.0, 6.0});
-}
-
-TEST_CASE("Spearman's rho: hand-computed ranks, ties at their mean rank") {
-  // Ranks 1 2 3 4 against 1 3 2 4: sum d^2 = 2, rho = 1 - 6 * 2 / (4 * 15) = 0.8.
-  CHECK(app::report::spearman_rho({4, 3, 2, 1}, {4, 2, 3, 1}) == doctest::Approx(0.8));
-  CHECK(app::report::spearman_rho({1, 2, 3}, {3, 2, 1}) == doctest::Approx(-1.0));
-  // x ranks 1.5 1.5 3 against 1 2 3: centred (-.5 -.5 1) . (-1 0 1) = 1.5; norms^2 1.5 and 2.
-  CHECK(app::report::spearman_rho({5, 5, 1}, {9, 8, 7}) == doctest::Approx(1.5 / std::sqrt(3.0)));
-  CHECK(std::isnan(app::report::spearman_rho({1, 1, 1}, {1, 2, 3})));
 }
 
 TEST_CASE("ablation plan: config lists and shards") {

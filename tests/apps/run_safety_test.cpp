@@ -11,7 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/segrun/run_records.h"
+#include "training/run_records.h"
 #include "data/image_io.h"
 #include "nn/safetensors.h"
 #include "tests/apps/app_test_util.h"
@@ -103,15 +103,15 @@ TEST_CASE("non-finite validation values are recorded as null and the run, --resu
   REQUIRE_MESSAGE(stopped.code == 0, stopped.err);
   // One line naming the run and the epoch.
   CHECK_MESSAGE(stopped.err.find("run " + out + ": epoch 1:") != std::string::npos, stopped.err);
-  const std::vector<app::Json> lines = app::read_json_lines(out + "/log.jsonl");
+  const std::vector<training::Json> lines = training::read_json_lines(out + "/log.jsonl");
   REQUIRE_FALSE(lines.empty());
   CHECK(lines.back().at("val_miou").is_null());
   // --resume reads the log and the checkpoint back and finishes the run.
   const CliResult resumed = run_segrun(concat({"train", "--resume", "--out", out}, void_val_flags(2)));
   REQUIRE_MESSAGE(resumed.code == 0, resumed.err);
-  const app::Json metrics = app::read_json_file(out + "/metrics.json");
+  const training::Json metrics = training::read_json_file(out + "/metrics.json");
   CHECK(metrics.at("best_miou").is_null());
-  CHECK(std::isnan(app::metrics_from_json(metrics).best_miou));
+  CHECK(std::isnan(training::metrics_from_json(metrics).best_miou));
   CHECK(fs::exists(out + "/best.safetensors"));
   // A finished run resumed again returns its metrics.
   CHECK(run_segrun(concat({"train", "--resume", "--out", out}, void_val_flags(2))).code == 0);
@@ -123,7 +123,7 @@ TEST_CASE("an ablation whose runs diverge finishes and writes its report") {
   const CliResult r = run_segrun(concat({"ablation", "--configs", "equal,ce_only", "--out", out}, void_val_flags(1)));
   REQUIRE_MESSAGE(r.code == 0, r.err);
   CHECK(fs::exists(out + "/report.html"));
-  CHECK(app::read_json_file(out + "/ablation.json").at("best_config") == "equal");
+  CHECK(training::read_json_file(out + "/ablation.json").at("best_config") == "equal");
   // And again: every run is finished, nothing stalls on the null values.
   const CliResult again =
       run_segrun(concat({"ablation", "--configs", "equal,ce_only", "--out", out}, void_val_flags(1)));
@@ -143,8 +143,8 @@ TEST_CASE("a kill between the checkpoint files never loses best.safetensors") {
   const CliResult resumed = run_segrun(concat({"train", "--resume", "--out", killed}, flags));
   REQUIRE_MESSAGE(resumed.code == 0, resumed.err);
   CHECK(model_tensors(killed + "/best.safetensors") == model_tensors(whole + "/best.safetensors"));
-  CHECK(app::read_json_file(killed + "/metrics.json").at("best_epoch") ==
-        app::read_json_file(whole + "/metrics.json").at("best_epoch"));
+  CHECK(training::read_json_file(killed + "/metrics.json").at("best_epoch") ==
+        training::read_json_file(whole + "/metrics.json").at("best_epoch"));
 }
 
 TEST_CASE("a second process on a run or study directory gets one line naming the holder") {

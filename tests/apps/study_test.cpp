@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "apps/segrun/run_records.h"
+#include "training/run_records.h"
 #include "tests/apps/app_test_util.h"
 
 namespace segrun::test {
@@ -18,14 +18,14 @@ bool contains(const std::string& text, const std::string& part) {
 
 // metrics.json without the wall time, which differs between any two runs.
 std::string metrics_without_time(const std::string& run_dir) {
-  app::Json m = app::read_json_file(run_dir + "/metrics.json");
+  training::Json m = training::read_json_file(run_dir + "/metrics.json");
   m.erase("wall_time_s");
   return m.dump();
 }
 
-std::vector<app::Json> log_without_times(const std::string& run_dir) {
-  std::vector<app::Json> lines = app::read_json_lines(run_dir + "/log.jsonl");
-  for (app::Json& l : lines) {
+std::vector<training::Json> log_without_times(const std::string& run_dir) {
+  std::vector<training::Json> lines = training::read_json_lines(run_dir + "/log.jsonl");
+  for (training::Json& l : lines) {
     l.erase("time_s");
     l.erase("phases_s");
   }
@@ -42,15 +42,15 @@ TEST_CASE("a two-configuration, one-epoch ablation writes every report section")
                          "deeplabv3plus", "--out", out, "--max-steps-per-epoch", "1", "--grad-probe-every", "1"},
                         tiny_training_flags(1)));
   REQUIRE_MESSAGE(r.code == 0, r.err);
-  const app::Json study = app::read_json_file(out + "/ablation.json");
+  const training::Json study = training::read_json_file(out + "/ablation.json");
   CHECK(study.at("runs").size() == 3);
-  const std::string md = app::read_text_file(out + "/report.md");
+  const std::string md = training::read_text_file(out + "/report.md");
   for (const char* section :
        {"Table III", "Table IV", "Table V", "Table VI", "Paired significance", "## Convergence", "## Gradient dynamics",
         "## Qualitative comparison", "## Per-class IoU", "DeepLabV3+", " pp"}) {
     CHECK_MESSAGE(contains(md, section), section);
   }
-  const std::string html = app::read_text_file(out + "/report.html");
+  const std::string html = training::read_text_file(out + "/report.html");
   CHECK(contains(html, "<svg"));
   CHECK(contains(html, "data:image/png;base64,"));
   CHECK(contains(html, "Table VI"));
@@ -65,7 +65,7 @@ TEST_CASE("a two-configuration, one-epoch ablation writes every report section")
                         tiny_training_flags(1)));
   CHECK(again.code == 0);
   CHECK(std::filesystem::last_write_time(out + "/attention_unet-ce_only/metrics.json") == metrics_time);
-  CHECK(app::read_json_lines(out + "/deeplabv3plus-ce_only/log.jsonl").size() == 2);
+  CHECK(training::read_json_lines(out + "/deeplabv3plus-ce_only/log.jsonl").size() == 2);
 }
 
 TEST_CASE("log.jsonl and metrics.json hold every documented field") {
@@ -75,7 +75,7 @@ TEST_CASE("log.jsonl and metrics.json hold every documented field") {
               concat({"train", "--loss", "equal", "--out", run, "--max-steps-per-epoch", "2"}, tiny_training_flags(2)))
               .code == 0);
   size_t steps = 0, epochs = 0;
-  for (const app::Json& line : app::read_json_lines(run + "/log.jsonl")) {
+  for (const training::Json& line : training::read_json_lines(run + "/log.jsonl")) {
     if (line.at("type") == "step") {
       ++steps;
       for (const char* key : {"epoch", "step", "loss", "terms", "grad_norm", "loss_scale", "skipped", "lr",
@@ -99,16 +99,16 @@ TEST_CASE("log.jsonl and metrics.json hold every documented field") {
   }
   CHECK(steps == 4);
   CHECK(epochs == 2);
-  const app::Json m = app::read_json_file(run + "/metrics.json");
+  const training::Json m = training::read_json_file(run + "/metrics.json");
   for (const char* key :
        {"best_miou", "final_miou", "best_pixel_accuracy", "mean_dice", "boundary_iou", "per_class_iou",
         "loss_reduction_pct", "stability", "avg_grad_norm", "min_val_loss", "wall_time_s"}) {
     CHECK_MESSAGE(m.contains(key), key);
   }
-  const app::Json per_image = app::read_json_file(run + "/per_image_miou.json");
+  const training::Json per_image = training::read_json_file(run + "/per_image_miou.json");
   CHECK(per_image.at("ids").size() == 4);
   CHECK(per_image.at("miou").size() == 4);
-  CHECK(app::read_json_file(run + "/config.json").at("weights").at("dice") == 1.0);
+  CHECK(training::read_json_file(run + "/config.json").at("weights").at("dice") == 1.0);
 }
 
 TEST_CASE("--resume after a stop ends with the same metrics and log as an uninterrupted run") {
@@ -126,8 +126,8 @@ TEST_CASE("--resume after a stop ends with the same metrics and log as an uninte
   REQUIRE(run_segrun(concat({"train", "--out", dir.str("split"), "--resume"}, flags)).code == 0);
   CHECK(metrics_without_time(dir.str("split")) == metrics_without_time(dir.str("whole")));
   CHECK(log_without_times(dir.str("split")) == log_without_times(dir.str("whole")));
-  CHECK(app::read_text_file(dir.str("split/per_image_miou.json")) ==
-        app::read_text_file(dir.str("whole/per_image_miou.json")));
+  CHECK(training::read_text_file(dir.str("split/per_image_miou.json")) ==
+        training::read_text_file(dir.str("whole/per_image_miou.json")));
 }
 
 }  // namespace segrun::test

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "eval/paired_stats.h"
+#include "eval/rank_correlation.h"
 
 using namespace segrun::eval;
 
@@ -69,3 +70,14 @@ TEST_CASE("bootstrap CI of the mean difference is seeded and brackets the mean")
   CHECK(flat.low == 1.0);
   CHECK(flat.high == 1.0);
 }
+
+TEST_CASE("Spearman's rho: hand-computed ranks, ties at their mean rank") {
+  // Ranks 1 2 3 4 against 1 3 2 4: sum d^2 = 2, rho = 1 - 6 * 2 / (4 * 15) = 0.8.
+  CHECK(spearman_rho({4, 3, 2, 1}, {4, 2, 3, 1}) == doctest::Approx(0.8));
+  CHECK(spearman_rho({1, 2, 3}, {3, 2, 1}) == doctest::Approx(-1.0));
+  // x ranks 1.5 1.5 3 against 1 2 3: centred (-.5 -.5 1) . (-1 0 1) = 1.5; norms^2 1.5 and 2.
+  CHECK(spearman_rho({5, 5, 1}, {9, 8, 7}) == doctest::Approx(1.5 / std::sqrt(3.0)));
+  CHECK(std::isnan(spearman_rho({1, 1, 1}, {1, 2, 3})));
+}
+
+

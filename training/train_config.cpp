@@ -1,0 +1,76 @@
+#include "training/train_config.h"
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace segrun::training {
+
+namespace {
+
+// Fields of config.json that change what a resumed run computes.
+const char* const kResumeKeys[] = {"model",
+                                   "loss",
+                                   "weights",
+                                   "dataset",
+                                   "root",
+                                   "size",
+                                   "epochs",
+                                   "batch",
+                                   "lr",
+                                   "amp",
+                                   "device",
+                                   "seed",
+                                   "width",
+                                   "class_weights",
+                                   "max_steps_per_epoch",
+                                   "grad_probe_every"};
+
+}  // namespace
+
+Json to_json(const TrainConfig& c) {
+  return {{"model", c.model},
+          {"loss", c.loss},
+          {"weights", {{"ce", c.weights.ce}, {"dice", c.weights.dice}, {"focal", c.weights.focal}}},
+          {"dataset", c.dataset},
+          {"root", c.root},
+          {"size", {c.width_px, c.height_px}},
+          {"epochs", c.epochs},
+          {"batch", c.batch},
+          {"amp", c.amp},
+          {"device", c.device},
+          {"seed", c.seed},
+          {"width", c.width},
+          {"class_weights", c.class_weights},
+          {"max_steps_per_epoch", c.max_steps_per_epoch},
+          {"grad_probe_every", c.grad_probe_every},
+          {"lr", c.lr},
+          {"weight_decay", c.weight_decay},
+          {"lr_step", c.lr_step},
+          {"lr_gamma", c.lr_gamma},
+          {"clip_norm", c.clip_norm},
+          {"optimizer", "adamw"}};
+}
+
+namespace {
+
+// The same folder given relative or absolute (or through a symbolic link) is the same root.
+Json comparable(const char* key, const Json& value) {
+  if (std::string(key) != "root" || !value.is_string()) return value;
+  std::error_code ec;
+  const std::filesystem::path canonical = std::filesystem::weakly_canonical(value.get<std::string>(), ec);
+  return ec ? value : Json(canonical.string());
+}
+
+}  // namespace
+
+void check_resume_compatible(const Json& stored, const Json& requested, const std::string& run_dir) {
+  for (const char* key : kResumeKeys) {
+    if (comparable(key, stored.value(key, Json())) != comparable(key, requested.value(key, Json()))) {
+      throw std::invalid_argument("--resume: " + run_dir + " was started with --" + key + " " +
+                                  stored.value(key, Json()).dump() + ", not " + requested.value(key, Json()).dump());
+    }
+  }
+}
+
+}  // namespace segrun::training

@@ -1,0 +1,102 @@
+#include "training/train_step.h"
+
+#include <cmath>
+#include <limits>
+
+#include "engine/autograd.h"
+#include "nn/autocast.h"
+#include "nn/grad_scaling.h"
+
+namespace segrun::training {
+
+namespace {
+
+TermValues active_terms(const losses::LossTerms& t, const losses::LossWeights& w) {
+  TermValues v;
+  if (w.ce > 0) v["ce"] = t.ce;
+  if (w.dice > 0) v["dice"] = t.dice;
+  if (w.focal > 0) v["focal"] = t.focal;
+  return v;
+}
+
+TermValues logit_gradient_norms(const losses::LossGradStats& s, const losses::LossWeights& w) {
+  TermValues v;
+  if (w.ce > 0) v["ce"] = s.ce_norm;
+  if (w.dice > 0) v["dice"] = s.dice_norm;
+  if (w.focal > 0) v["focal"] = s.focal_norm;
+  return v;
+}
+
+// Buffers (BN running statistics, batch counters) a probe forward must not change.
+std::vector<Tensor> snapshot_buffers(const nn::Module& model) {
+  std::vector<Tensor> saved;
+  for (const nn::StateEntry& e : model.state_entries()) {
+    if (e.is_buffer) saved.push_back(e.tensor->clone());
+  }
+  return saved;
+}
+
+void restore_buffers(nn::Module& model, const std::vector<Tensor>& saved) {
+  size_t i = 0;
+  for (const nn::StateEntry& e : model.state_entries()) {
+    if (e.is_buffer) e.tensor->copy_from(saved[i++]);
+  }
+}
+
+Tensor forward_logits(StepContext& ctx, const Tensor& images) {
+  const nn::AutocastGuard autocast(ctx.amp);
+  return ctx.model.forward(images);
+}
+
+}  // namespace
+
+TermValues probe_parameter_gradients(StepContext& ctx, const Tensor& images, const Tensor& labels) {
+  const std::vector<Tensor> buffers = snapshot_buffers(ctx.model);
+  const losses::LossWeights& w = ctx.loss.weights;
+  const std::vector<std::pair<std::string, losses::LossWeights>> terms = {
+      {"ce", {w.ce, 0, 0}}, {"dice", {0, w.dice, 0}}, {"focal", {0, 0, w.focal}}};
+  losses::LossOptions options = ctx.loss.options;
+  options.grad_stats = false;
+  TermValues norms;
+  for (const auto& [name, single] : terms) {
+    if (single.ce + single.dice + single.focal <= 0) continue;
+    ctx.model.zero_grad();
+    const Tensor logits = forward_logits(ctx, images);
+    backward(losses::combined_loss(logits, labels, single, options).total);
+    norms[name] = nn::clip_grad_norm(ctx.parameters, std::numeric_limits<double>::infinity());
+  }
+  ctx.model.zero_grad();
+  restore_buffers(ctx.model, buffers);
+  return norms;
+}
+
+StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
+  const Tensor images = batch.images.to(ctx.device);
+  const Tensor labels = batch.labels.to(ctx.device);
+  StepRecord r;
+  if (probe) r.param_grad_norm = probe_parameter_gradients(ctx, images, labels);
+  ctx.model.zero_grad();
+  PhaseClock clock;
+  const Tensor logits = forward_logits(ctx, images);
+  losses::LossOptions options = ctx.loss.options;
+  options.grad_stats = true;
+  const losses::LossTerms terms = losses::combined_loss(logits, labels, ctx.loss.weights, options);
+  r.loss = terms.total.item();
+  r.terms = active_terms(terms, ctx.loss.weights);
+  r.logit_grad_norm = logit_gradient_norms(terms.grad_stats, ctx.loss.weights);
+  if (ctx.loss.weights.ce > 0 && ctx.loss.weights.dice > 0) r.ce_dice_cosine = terms.grad_stats.cos_ce_dice;
+  r.loss_scale = ctx.scaler.scale();
+  r.lr = ctx.optimizer.lr();
+  r.phases.forward = clock.lap();
+  backward(ctx.scaler.scale_loss(terms.total));
+  r.phases.backward = clock.lap();
+  const bool found_inf = ctx.scaler.unscale(ctx.parameters);
+  r.grad_norm = found_inf ? std::numeric_limits<double>::infinity() : nn::clip_grad_norm(ctx.parameters, ctx.clip_norm);
+  r.skipped = !ctx.scaler.step(ctx.optimizer, found_inf);
+  ctx.scaler.update(found_inf);
+  ctx.model.zero_grad();
+  r.phases.optimizer = clock.lap();
+  return r;
+}
+
+}  // namespace segrun::training
