@@ -9,7 +9,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_image fuzz_safetensors fuzz_split_list fuzz_run_files
 
-.PHONY: all deps build test test-sanitize fuzz demo gpu-kit clean
+.PHONY: all deps build test test-sanitize fuzz demo gpu-kit format clean
 
 all: build
 
@@ -41,6 +41,10 @@ fuzz: deps
 
 demo: build
 	$(BUILD)/segrun demo
+
+# clang-format over every C++/CUDA source (make test checks it: the ctest entry "format").
+format: deps
+	scripts/format.sh
 
 # The prebuilt binaries (and data) the GPU machine runs scripts/device-check.sh from: .gpu/
 gpu-kit:

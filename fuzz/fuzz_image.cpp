@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     data::map_labels(labels, data::cityscapes_label_ids_map(), path);
     data::LabelMap camvid;
     for (int v = 0; v < 11; ++v) camvid.set(v, static_cast<uint8_t>(v));
-    camvid.set(11, data::kIgnoreLabel);
+    camvid.set(11, kIgnoreLabel);
     data::map_labels(copy, camvid, path);
   } catch (const std::exception&) {
   }

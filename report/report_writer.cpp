@@ -1,12 +1,14 @@
 #include "report/report_writer.h"
 
-#include "eval/rank_correlation.h"
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
+#include "eval/rank_correlation.h"
+#include "report/claims.h"
 #include "report/report_figures.h"
 #include "report/report_html.h"
+#include "report/seed_tables.h"
 
 namespace segrun::report {
 
@@ -45,6 +47,21 @@ std::string paper_rank_agreement(const std::vector<const RunData*>& runs) {
          " over " + std::to_string(ours.size()) + " configurations.";
 }
 
+// The per-run tables read the first seed; this line says what the other seeds add.
+std::string seed_finding(const StudyData& study) {
+  const std::string best = best_config_across_seeds(study);
+  std::string line = "The per-run tables show seed " + std::to_string(study.seeds.front()) + " (the first of " +
+                     std::to_string(study.seeds.size()) + " seeds). Across the seeds, " + display_config(best) +
+                     " has the highest mean best mIoU";
+  int better = 0, compared = 0;
+  for (const SeedComparison& c : seed_comparisons(study)) {
+    ++compared;
+    better += c.holm_p_value <= 0.05 && c.mean_difference > 0;
+  }
+  return line + "; it is significantly better (Holm-corrected Wilcoxon, alpha 0.05) than " + std::to_string(better) +
+         " of the " + std::to_string(compared) + " other configurations.";
+}
+
 std::vector<std::string> findings(const StudyData& study) {
   std::vector<std::string> out;
   const auto runs = finished_runs(study, study.primary_model);
@@ -59,14 +76,14 @@ std::vector<std::string> findings(const StudyData& study) {
   }
   out.push_back(line + "; the configurations span " + signed_pp(best->metrics->best_miou - lo).substr(1) + ".");
   for (const RunData* r : runs) {
-    const double drop = r->metrics->best_miou - r->metrics->final_miou;
-    if (drop > 0.02) {
-      out.push_back(display_config(r->loss_config) + " degrades after its best epoch (" +
-                    std::to_string(r->metrics->best_epoch + 1) + "): final mIoU is " + signed_pp(-drop) +
-                    " below its best.");
+    if (collapsed(*r)) {
+      out.push_back(display_config(r->loss_config) + " collapses after its best epoch (" +
+                    std::to_string(r->metrics->best_epoch + 1) + "): final mIoU is " + signed_pp(-collapse_drop(*r)) +
+                    " from its best (a collapse: more than " + fixed(100 * kCollapseDrop, 0) + " points).");
     }
   }
   if (const std::string agreement = paper_rank_agreement(runs); !agreement.empty()) out.push_back(agreement);
+  if (study.seeds.size() > 1) out.push_back(seed_finding(study));
   long skipped = 0;
   for (const RunData* r : runs) skipped += r->metrics->skipped_steps;
   if (skipped > 0)
@@ -138,6 +155,11 @@ ReportPaths write_report(const std::string& dir, const ReportOptions& options) {
   c.setup = setup_text(study);
   c.findings = findings(study);
   c.tables = {ablation_table(study), cross_architecture_table(study), component_table(study)};
+  c.tables.push_back(claims_table(study));
+  if (study.seeds.size() > 1) {
+    c.tables.push_back(seed_summary_table(study));
+    c.tables.push_back(seed_comparison_table(study));
+  }
   const auto [a, b] = comparison_pair(study, options);
   if (a && b) {
     c.tables.push_back(class_difference_table(study, *a, *b, 5));

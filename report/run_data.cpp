@@ -24,6 +24,7 @@ RunData load_run(const fs::path& dir) {
   run.config = read_json_file((dir / "config.json").string());
   run.model = run.config.at("model").get<std::string>();
   run.loss_config = run.config.at("loss").get<std::string>();
+  run.seed = run.config.value("seed", uint64_t{0});
   run.log = read_run_log((dir / "log.jsonl").string());
   if (fs::exists(dir / "metrics.json"))
     run.metrics = metrics_from_json(read_json_file((dir / "metrics.json").string()));
@@ -55,6 +56,14 @@ std::vector<std::string> run_order(const fs::path& dir) {
   return names;
 }
 
+void check_same_classes(const StudyData& study, const RunData& run) {
+  if (run.config.at("class_names").get<std::vector<std::string>>() != study.class_names) {
+    throw std::invalid_argument("report: run " + run.dir + " has other classes than run " + study.runs.front().dir +
+                                " (" + std::to_string(run.config.at("class_names").size()) + " vs " +
+                                std::to_string(study.class_names.size()) + "); report runs of one data set together");
+  }
+}
+
 }  // namespace
 
 StudyData load_study(const std::string& dir) {
@@ -64,8 +73,14 @@ StudyData load_study(const std::string& dir) {
   std::map<std::string, int> runs_per_model;
   for (const std::string& name : run_order(dir)) {
     if (!fs::exists(fs::path(dir) / name / "config.json")) continue;
-    study.runs.push_back(load_run(fs::path(dir) / name));
-    ++runs_per_model[study.runs.back().model];
+    RunData run = load_run(fs::path(dir) / name);
+    if (std::find(study.seeds.begin(), study.seeds.end(), run.seed) == study.seeds.end()) study.seeds.push_back(run.seed);
+    if (run.seed != study.seeds.front()) {
+      study.other_seed_runs.push_back(std::move(run));
+      continue;
+    }
+    ++runs_per_model[run.model];
+    study.runs.push_back(std::move(run));
   }
   if (study.runs.empty()) throw std::invalid_argument("report: no run folders (with config.json) in " + dir);
   if (fs::exists(fs::path(dir) / "ablation.json")) {
@@ -76,15 +91,12 @@ StudyData load_study(const std::string& dir) {
     }
   }
   study.class_names = study.runs.front().config.at("class_names").get<std::vector<std::string>>();
-  for (const RunData& run : study.runs) {
-    if (run.config.at("class_names").get<std::vector<std::string>>() != study.class_names) {
-      throw std::invalid_argument("report: run " + run.dir + " has other classes than run " + study.runs.front().dir +
-                                  " (" + std::to_string(run.config.at("class_names").size()) + " vs " +
-                                  std::to_string(study.class_names.size()) + "); report runs of one data set together");
-    }
+  for (const std::vector<RunData>* group : {&study.runs, &study.other_seed_runs}) {
+    for (const RunData& run : *group) check_same_classes(study, run);
   }
   return study;
 }
+
 
 std::vector<const RunData*> finished_runs(const StudyData& study, const std::string& model) {
   std::vector<const RunData*> out;

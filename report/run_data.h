@@ -1,6 +1,7 @@
 #pragma once
 // An ablation directory as the report sees it: every run folder's config, log, metrics and
 // per-image scores, plus which runs the tables compare.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ struct RunData {
   Json config;       // config.json
   std::string model;
   std::string loss_config;
+  uint64_t seed = 0;  // config.json's seed
   RunLog log;
   std::optional<RunMetrics> metrics;   // absent until the run has finished
   std::vector<std::string> image_ids;  // per_image_miou.json (best epoch)
@@ -32,7 +34,12 @@ struct RunData {
 
 struct StudyData {
   std::string dir;
-  std::vector<RunData> runs;  // in ablation order when ablation.json exists, else by name
+  // The runs of the first seed, in ablation order when ablation.json exists, else by name: every
+  // per-run table and figure reads these. A study trained with several seeds (ablation --seeds)
+  // keeps the runs of the other seeds apart, for the tables across seeds (seed_tables.h).
+  std::vector<RunData> runs;
+  std::vector<RunData> other_seed_runs;
+  std::vector<uint64_t> seeds;  // distinct seeds in study order; seeds.front() is the runs' seed
   std::string primary_model;  // the model the seven configurations ran on
   std::vector<std::string> class_names;
 };

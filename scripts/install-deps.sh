@@ -2,7 +2,7 @@
 # Installs the Debian packages segrun builds with, when missing. As root it runs apt-get;
 # otherwise it prints the exact command to run and fails.
 set -euo pipefail
-packages=(cmake make g++ libomp-dev doctest-dev libstb-dev nlohmann-json3-dev libcli11-dev)
+packages=(cmake make g++ libomp-dev doctest-dev libstb-dev nlohmann-json3-dev libcli11-dev clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,17 +24,6 @@ Json best_to_json(const BestScores& b) {
           {"per_class_iou", per_class}};
 }
 
-// A whole number in [low, high]; the metadata is read from a file, so nothing is trusted.
-int64_t whole_number(const Json& j, const char* key, int64_t low, int64_t high) {
-  const Json& v = j.at(key);
-  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(high)) ||
-      v.get<int64_t>() < low || v.get<int64_t>() > high) {
-    throw std::runtime_error(std::string(key) + " is " + v.dump() + ", expected a whole number in [" +
-                             std::to_string(low) + ", " + std::to_string(high) + "]");
-  }
-  return v.get<int64_t>();
-}
-
 constexpr int64_t kMaxEpochs = 1000000;
 
 BestScores best_from_json(const Json& j) {

@@ -104,10 +104,20 @@ Json to_json(const EpochRecord& r) {
           {"phases_s", to_json(r.phases)}};
 }
 
+int64_t whole_number(const Json& j, const char* key, int64_t low, int64_t high) {
+  const Json& v = j.at(key);
+  if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(high)) ||
+      v.get<int64_t>() < low || v.get<int64_t>() > high) {
+    throw std::runtime_error(std::string(key) + " is " + v.dump() + ", expected a whole number in [" +
+                             std::to_string(low) + ", " + std::to_string(high) + "]");
+  }
+  return v.get<int64_t>();
+}
+
 StepRecord step_from_json(const Json& j) {
   StepRecord r;
-  r.epoch = j.at("epoch").get<int>();
-  r.step = j.at("step").get<long>();
+  r.epoch = static_cast<int>(whole_number(j, "epoch", 0, kMaxRecordedEpoch));
+  r.step = whole_number(j, "step", 0, kMaxRecordedCount);
   r.loss = number_from(j.at("loss"));
   r.terms = terms_from(j, "terms");
   r.grad_norm = j.at("grad_norm").is_null() ? std::numeric_limits<double>::infinity() : j.at("grad_norm").get<double>();
@@ -122,7 +132,7 @@ StepRecord step_from_json(const Json& j) {
 
 EpochRecord epoch_from_json(const Json& j) {
   EpochRecord r;
-  r.epoch = j.at("epoch").get<int>();
+  r.epoch = static_cast<int>(whole_number(j, "epoch", 0, kMaxRecordedEpoch));
   r.train_loss = number_from(j.at("train_loss"));
   r.val_loss = number_from(j.at("val_loss"));
   r.val_miou = number_from(j.at("val_miou"));
@@ -210,7 +220,7 @@ Json to_json(const RunMetrics& m, const std::vector<std::string>& class_names) {
 RunMetrics metrics_from_json(const Json& j) {
   RunMetrics m;
   m.best_miou = number_from(j.at("best_miou"));
-  m.best_epoch = j.at("best_epoch").get<int>();
+  m.best_epoch = static_cast<int>(whole_number(j, "best_epoch", -1, kMaxRecordedEpoch));
   m.final_miou = number_from(j.at("final_miou"));
   m.best_pixel_accuracy = number_from(j.at("best_pixel_accuracy"));
   m.final_pixel_accuracy = number_from(j.at("final_pixel_accuracy"));
@@ -224,7 +234,7 @@ RunMetrics metrics_from_json(const Json& j) {
   m.stability = number_from(j.at("stability"));
   m.avg_grad_norm = number_from(j.at("avg_grad_norm"));
   m.min_val_loss = number_from(j.at("min_val_loss"));
-  m.skipped_steps = j.at("skipped_steps").get<long>();
+  m.skipped_steps = whole_number(j, "skipped_steps", 0, kMaxRecordedCount);
   m.wall_time_s = number_from(j.at("wall_time_s"));
   return m;
 }

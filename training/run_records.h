@@ -15,6 +15,12 @@ namespace segrun::training {
 // every reader turns null back into NaN (number_from), so a diverged run stays readable.
 Json number_or_null(double v);
 double number_from(const Json& j);
+// j[key] as a whole number in [low, high]: records are read from files, so nothing is trusted
+// (a float, or an integer beyond the range, is an error naming the key, never a wrapped value).
+int64_t whole_number(const Json& j, const char* key, int64_t low, int64_t high);
+// Ranges of the recorded epoch numbers and step or skip counts.
+inline constexpr int64_t kMaxRecordedEpoch = 1000000;
+inline constexpr int64_t kMaxRecordedCount = int64_t{1} << 62;
 
 // Loss terms are keyed "ce", "dice", "focal"; only the active (non-zero weight) terms appear.
 using TermValues = std::map<std::string, double>;

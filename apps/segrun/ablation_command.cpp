@@ -16,6 +16,7 @@ struct AblationFlags {
   AblationPlan plan;
   std::string configs = "all";
   std::string shard = "0/1";
+  std::string seeds;  // empty: the single --seed
 };
 
 void run_ablation_command(AblationFlags& flags) {
@@ -23,6 +24,7 @@ void run_ablation_command(AblationFlags& flags) {
   try {
     plan.configs = parse_config_list(flags.configs);
     parse_shard(flags.shard, plan.shard_index, plan.shard_count);
+    if (!flags.seeds.empty()) plan.seeds = parse_seed_list(flags.seeds);
     const std::string cache_dir = plan.base.cache_dir;
     plan.base.out = join_path(plan.out, "run");
     finalize_train_config(plan.base, "");
@@ -53,6 +55,10 @@ void add_ablation_command(CLI::App& root) {
       ->check(CLI::IsMember(models::model_names()));
   add_training_flags(*cmd, flags->plan.base);
   cmd->add_option("--out", flags->plan.out, "Study directory (one run folder per run)")->required();
+  cmd->add_option("--seeds", flags->seeds,
+                  "Comma list of seeds: every run once per seed (folders model-config-seedN), the report with "
+                  "means, 95% intervals and paired tests across seeds")
+      ->excludes(cmd->get_option("--seed"));
   cmd->add_option("--shard", flags->shard, "i/n: run only runs k with k mod n = i (0 <= i < n)")->capture_default_str();
   cmd->callback([flags] { run_ablation_command(*flags); });
 }

@@ -65,6 +65,8 @@ void run_demo(const DemoOptions& o) {
   plan.base.threads = o.threads;
   plan.base.lr = kDemoLearningRate;
   plan.base.quiet = true;
+  // Two seeds: enough for the report's tables across seeds (means, intervals, paired tests).
+  plan.seeds = {plan.base.seed, plan.base.seed + 1};
   const AblationOutcome outcome = run_ablation(plan);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf("demo finished in %s (best configuration: %s)\nreport: %s\n", format_duration(seconds).c_str(),

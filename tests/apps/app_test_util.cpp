@@ -1,45 +1,11 @@
 #include "tests/apps/app_test_util.h"
 
-#include <unistd.h>
-
-#include <iostream>
-#include <sstream>
-
-#include "apps/segrun/cli.h"
 #include "data/synth.h"
 
 namespace segrun::test {
 
-AppScratchDir::AppScratchDir(const std::string& name)
-    : path_(std::filesystem::temp_directory_path() / ("segrun_app_" + name + "_" + std::to_string(::getpid()))) {
-  std::filesystem::remove_all(path_);
-  std::filesystem::create_directories(path_);
-}
-
-AppScratchDir::~AppScratchDir() {
-  std::filesystem::remove_all(path_);
-}
-
-std::string AppScratchDir::str(const std::string& rel) const {
-  return rel.empty() ? path_.string() : (path_ / rel).string();
-}
-
-CliResult run_segrun(const std::vector<std::string>& args) {
-  std::vector<std::string> storage = {"segrun"};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : storage) argv.push_back(a.data());
-  std::ostringstream captured;
-  std::streambuf* previous = std::cerr.rdbuf(captured.rdbuf());
-  CliResult result;
-  result.code = app::run_cli(static_cast<int>(argv.size()), argv.data());
-  std::cerr.rdbuf(previous);
-  result.err = captured.str();
-  return result;
-}
-
 const std::string& tiny_dataset_root() {
-  static AppScratchDir dir("tiny_data");
+  static ScratchDir dir("tiny_data");
   static const std::string root = [] {
     data::SynthOptions options;
     options.out_dir = dir.str("data");

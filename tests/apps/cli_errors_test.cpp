@@ -43,7 +43,7 @@ TEST_CASE("ablation: unknown configuration or shard exit 2 with one line") {
 }
 
 TEST_CASE("report of a folder without runs is an error naming the folder") {
-  AppScratchDir dir("empty_study");
+  ScratchDir dir("empty_study");
   const CliResult r = run_segrun({"report", dir.str()});
   CHECK(r.code == 2);
   CHECK(first_line(r.err).find(dir.str()) != std::string::npos);

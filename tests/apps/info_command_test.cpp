@@ -1,39 +1,23 @@
 // segrun info: the two exact parameter counts and PyTorch-layout tensor listings, as JSON.
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "apps/segrun/cli.h"
+#include "tests/support/segrun_cli.h"
 
 namespace {
-// Runs segrun with stdout captured into a file; returns what it printed.
-std::string run_captured(std::vector<std::string> args, int& status) {
-  const std::string path = "/tmp/segrun_info_test_" + std::to_string(::getpid()) + ".out";
-  std::fflush(stdout);
-  const int saved = ::dup(fileno(stdout));
-  REQUIRE(std::freopen(path.c_str(), "w", stdout) != nullptr);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  status = segrun::app::run_cli(static_cast<int>(argv.size()), argv.data());
-  std::fflush(stdout);
-  ::dup2(saved, fileno(stdout));
-  ::close(saved);
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::remove(path.c_str());
-  return text.str();
+// What `segrun args...` printed on stdout; its exit status in `status`.
+std::string run_captured(const std::vector<std::string>& args, int& status) {
+  const segrun::test::CliResult r = segrun::test::run_segrun(args);
+  status = r.code;
+  return r.out;
 }
 
 nlohmann::json info_json(const std::string& model) {
   int status = -1;
-  const std::string out = run_captured({"segrun", "info", "--model", model, "--classes", "19", "--json"}, status);
+  const std::string out = run_captured({"info", "--model", model, "--classes", "19", "--json"}, status);
   CHECK(status == 0);
   return nlohmann::json::parse(out);
 }
@@ -79,6 +63,6 @@ TEST_CASE("segrun info --json: DeepLabV3+") {
 
 TEST_CASE("segrun info rejects an unknown model with exit status 2") {
   int status = -1;
-  run_captured({"segrun", "info", "--model", "unet", "--classes", "19"}, status);
+  run_captured({"info", "--model", "unet", "--classes", "19"}, status);
   CHECK(status == 2);
 }

@@ -42,7 +42,7 @@ std::vector<std::string> train_args(const std::vector<std::string>& extra) {
 
 // One tiny finished run (best.safetensors, config.json, val_pred/) shared by the tests here.
 const std::string& tiny_run() {
-  static AppScratchDir dir("input_checks_run");
+  static ScratchDir dir("input_checks_run");
   static const std::string run = [] {
     const std::string out = dir.str("run");
     const CliResult r =
@@ -60,7 +60,7 @@ std::string file_bytes(const std::string& path) {
 }  // namespace
 
 TEST_CASE("predict refuses to overwrite its input") {
-  AppScratchDir dir("predict_inputs");
+  ScratchDir dir("predict_inputs");
   const std::string image = tiny_dataset_root() + "/leftImg8bit/val/synthval/synthval_000000_000000_leftImg8bit.png";
   REQUIRE(fs::exists(image));
   fs::create_directories(dir.str("in"));
@@ -78,7 +78,7 @@ TEST_CASE("predict refuses to overwrite its input") {
 }
 
 TEST_CASE("predict refuses two inputs that would write one output") {
-  AppScratchDir dir("predict_clash");
+  ScratchDir dir("predict_clash");
   const std::string image = tiny_dataset_root() + "/leftImg8bit/val/synthval/synthval_000000_000000_leftImg8bit.png";
   fs::create_directories(dir.str("in"));
   fs::copy_file(image, dir.str("in/a.png"));
@@ -145,7 +145,7 @@ TEST_CASE("loose numbers are refused: --shard 0/1/2 and --seed -1, 9999999999999
 TEST_CASE("report reads ablation.json's run order without use-after-free") {
   // The run list of ablation.json is iterated while the parsed file is alive (under ASan the
   // old loop over a temporary's member aborted); the order given there wins over the name order.
-  AppScratchDir dir("report_order");
+  ScratchDir dir("report_order");
   for (const char* run : {"b-run", "a-run"}) {
     fs::create_directories(dir.str(run));
     training::write_json_atomic(dir.str(std::string(run) + "/config.json"),
@@ -159,7 +159,7 @@ TEST_CASE("report reads ablation.json's run order without use-after-free") {
 }
 
 TEST_CASE("report over runs with different class counts names both runs") {
-  AppScratchDir dir("report_classes");
+  ScratchDir dir("report_classes");
   fs::create_directories(dir.str("a"));
   fs::create_directories(dir.str("b"));
   training::write_json_atomic(dir.str("a/config.json"),
@@ -175,7 +175,7 @@ TEST_CASE("report over runs with different class counts names both runs") {
 }
 
 TEST_CASE("a broken checkpoint's loop state is an error naming the file and the field") {
-  AppScratchDir dir("broken_checkpoint");
+  ScratchDir dir("broken_checkpoint");
   const std::string weights = tiny_run() + "/last.safetensors";
   nn::TensorFile file = nn::read_safetensors(weights);
   const training::Json loop = training::Json::parse(file.metadata.at("segrun.loop_state"));
@@ -221,7 +221,7 @@ TEST_CASE("a broken checkpoint's loop state is an error naming the file and the 
 }
 
 TEST_CASE("--resume accepts the same root given relative or absolute") {
-  AppScratchDir dir("resume_relative");
+  ScratchDir dir("resume_relative");
   const std::string out = dir.str("run");
   const std::string absolute_root = tiny_dataset_root();
   const CliResult first = run_segrun(concat(

@@ -72,7 +72,7 @@ TEST_CASE("summarise_run: loss reduction, stability, mean grad norm over taken s
 }
 
 TEST_CASE("step and epoch records survive a JSON-lines round trip; a truncated last line is dropped") {
-  AppScratchDir dir("records");
+  ScratchDir dir("records");
   const std::string path = dir.str("log.jsonl");
   StepRecord s;
   s.epoch = 1;
@@ -103,8 +103,23 @@ TEST_CASE("step and epoch records survive a JSON-lines round trip; a truncated l
   CHECK(std::isnan(log.epochs[0].per_class_iou[1]));
 }
 
+TEST_CASE("run records refuse counts that are not whole numbers in range, naming the field") {
+  // A fuzzed log line: a step number beyond int64 used to be converted with undefined behaviour.
+  training::Json step = training::to_json(StepRecord{});
+  step["step"] = 3.333e72;
+  CHECK_THROWS_WITH_AS(training::step_from_json(step), doctest::Contains("step is"), std::runtime_error);
+  step["step"] = 1.5;
+  CHECK_THROWS_WITH_AS(training::step_from_json(step), doctest::Contains("step is 1.5"), std::runtime_error);
+  step["step"] = 7;
+  step["epoch"] = -2;
+  CHECK_THROWS_WITH_AS(training::step_from_json(step), doctest::Contains("epoch is -2"), std::runtime_error);
+  step["epoch"] = 3;
+  CHECK(training::step_from_json(step).step == 7);
+  CHECK(training::step_from_json(step).epoch == 3);
+}
+
 TEST_CASE("write_file_atomic replaces the file and leaves no temporary behind") {
-  AppScratchDir dir("atomic");
+  ScratchDir dir("atomic");
   const std::string path = dir.str("metrics.json");
   training::write_file_atomic(path, "first");
   training::write_file_atomic(path, "second");

@@ -29,7 +29,7 @@ std::string first_line(const std::string& text) {
 // The tiny data set with every validation label void (labelId 0 -> ignore): no class is ever
 // scored, so every epoch's validation mIoU is NaN.
 const std::string& void_validation_root() {
-  static AppScratchDir dir("void_val_data");
+  static ScratchDir dir("void_val_data");
   static const std::string root = [] {
     const std::string copy = dir.str("data");
     fs::copy(tiny_dataset_root(), copy, fs::copy_options::recursive);
@@ -97,7 +97,7 @@ std::map<std::string, std::vector<double>> model_tensors(const std::string& path
 }  // namespace
 
 TEST_CASE("non-finite validation values are recorded as null and the run, --resume and the report go on") {
-  AppScratchDir dir("non_finite");
+  ScratchDir dir("non_finite");
   const std::string out = dir.str("run");
   const CliResult stopped = run_segrun(concat({"train", "--out", out, "--stop-after-epochs", "1"}, void_val_flags(2)));
   REQUIRE_MESSAGE(stopped.code == 0, stopped.err);
@@ -118,7 +118,7 @@ TEST_CASE("non-finite validation values are recorded as null and the run, --resu
 }
 
 TEST_CASE("an ablation whose runs diverge finishes and writes its report") {
-  AppScratchDir dir("non_finite_study");
+  ScratchDir dir("non_finite_study");
   const std::string out = dir.str("study");
   const CliResult r = run_segrun(concat({"ablation", "--configs", "equal,ce_only", "--out", out}, void_val_flags(1)));
   REQUIRE_MESSAGE(r.code == 0, r.err);
@@ -132,7 +132,7 @@ TEST_CASE("an ablation whose runs diverge finishes and writes its report") {
 
 TEST_CASE("a kill between the checkpoint files never loses best.safetensors") {
   REQUIRE_MESSAGE(!segrun_binary().empty(), "build/segrun is built with the tests");
-  AppScratchDir dir("kill_between");
+  ScratchDir dir("kill_between");
   const std::vector<std::string> flags = concat(tiny_training_flags(2), {"--max-steps-per-epoch", "1"});
   const std::string whole = dir.str("whole"), killed = dir.str("killed");
   REQUIRE(run_segrun(concat({"train", "--out", whole}, flags)).code == 0);
@@ -148,7 +148,7 @@ TEST_CASE("a kill between the checkpoint files never loses best.safetensors") {
 }
 
 TEST_CASE("a second process on a run or study directory gets one line naming the holder") {
-  AppScratchDir dir("locked");
+  ScratchDir dir("locked");
   for (const char* command : {"train", "ablation"}) {
     CAPTURE(command);
     const std::string out = dir.str(command);
@@ -174,7 +174,7 @@ TEST_CASE("a second process on a run or study directory gets one line naming the
 }
 
 TEST_CASE("stale temporary files of dead processes are removed when a run starts") {
-  AppScratchDir dir("stale_temps");
+  ScratchDir dir("stale_temps");
   const std::string out = dir.str("run"), cache = dir.str(".segrun-cache");
   fs::create_directories(out);
   fs::create_directories(cache);

@@ -35,7 +35,7 @@ std::vector<training::Json> log_without_times(const std::string& run_dir) {
 }  // namespace
 
 TEST_CASE("a two-configuration, one-epoch ablation writes every report section") {
-  AppScratchDir dir("study");
+  ScratchDir dir("study");
   const std::string out = dir.str("study");
   const CliResult r =
       run_segrun(concat({"ablation", "--model", "attention_unet", "--configs", "ce_only,dice_dominant", "--then",
@@ -68,8 +68,38 @@ TEST_CASE("a two-configuration, one-epoch ablation writes every report section")
   CHECK(training::read_json_lines(out + "/deeplabv3plus-ce_only/log.jsonl").size() == 2);
 }
 
+TEST_CASE("an ablation over two seeds trains every run per seed and reports means, intervals and paired tests") {
+  ScratchDir dir("study_seeds");
+  const std::string out = dir.str("study");
+  const std::vector<std::string> flags =
+      concat({"ablation", "--configs", "ce_only,dice_dominant", "--then", "deeplabv3plus", "--seeds", "5,6", "--out",
+              out, "--max-steps-per-epoch", "1"},
+             tiny_training_flags(1));
+  const CliResult r = run_segrun(flags);
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  const training::Json study = training::read_json_file(out + "/ablation.json");
+  CHECK(study.at("seeds") == training::Json::array({5, 6}));
+  CHECK(study.at("runs").size() == 6);  // two configurations and the second model, per seed
+  for (const char* run : {"attention_unet-ce_only-seed5", "attention_unet-ce_only-seed6",
+                          "attention_unet-dice_dominant-seed5", "attention_unet-dice_dominant-seed6"}) {
+    CHECK_MESSAGE(training::read_json_file(out + "/" + run + "/config.json").at("seed") ==
+                      (std::string(run).back() == '5' ? 5 : 6),
+                  run);
+  }
+  const std::string md = training::read_text_file(out + "/report.md");
+  for (const char* text : {"Across seeds", "+-", "p (Holm)", "Ranked first", "of 2", "The per-run tables show seed 5"}) {
+    CHECK_MESSAGE(contains(md, text), text);
+  }
+  // Seeds are whole numbers, given once, and exclude --seed.
+  CHECK(run_segrun(concat({"ablation", "--seeds", "5,-1", "--out", dir.str("bad")}, tiny_training_flags(1))).code == 2);
+  CHECK(run_segrun(concat({"ablation", "--seeds", "5,5", "--out", dir.str("bad")}, tiny_training_flags(1))).code == 2);
+  CHECK(run_segrun(concat({"ablation", "--seeds", "5,6", "--seed", "3", "--out", dir.str("bad")},
+                          tiny_training_flags(1)))
+            .code == 2);
+}
+
 TEST_CASE("log.jsonl and metrics.json hold every documented field") {
-  AppScratchDir dir("fields");
+  ScratchDir dir("fields");
   const std::string run = dir.str("run");
   REQUIRE(run_segrun(
               concat({"train", "--loss", "equal", "--out", run, "--max-steps-per-epoch", "2"}, tiny_training_flags(2)))
@@ -112,7 +142,7 @@ TEST_CASE("log.jsonl and metrics.json hold every documented field") {
 }
 
 TEST_CASE("--resume after a stop ends with the same metrics and log as an uninterrupted run") {
-  AppScratchDir dir("resume");
+  ScratchDir dir("resume");
   const std::vector<std::string> flags =
       concat({"--loss", "dice_dominant", "--max-steps-per-epoch", "2"}, tiny_training_flags(3));
   REQUIRE(run_segrun(concat({"train", "--out", dir.str("whole")}, flags)).code == 0);

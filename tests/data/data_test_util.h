@@ -1,5 +1,5 @@
 #pragma once
-// Helpers for the data tests: scratch folders and hand-assembled PNG files.
+// Helpers for the data tests: hand-assembled PNG files (scratch folders: tests/support/).
 #include <unistd.h>
 
 #include <cstdint>
@@ -9,23 +9,9 @@
 #include <vector>
 
 #include "data/image_io.h"
+#include "tests/support/scratch_dir.h"
 
 namespace segrun::test {
-
-// A fresh, empty folder under the system temp dir, removed when the object goes.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() / ("segrun_" + name + "_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
-  std::string str(const std::string& rel = "") const { return rel.empty() ? path_.string() : (path_ / rel).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline data::Image filled(int w, int h, int channels, uint8_t value) { return data::make_image(w, h, channels, value); }
 

@@ -6,6 +6,7 @@
 
 #include "eval/paired_stats.h"
 #include "eval/rank_correlation.h"
+#include "eval/seed_stats.h"
 
 using namespace segrun::eval;
 
@@ -81,3 +82,40 @@ TEST_CASE("Spearman's rho: hand-computed ranks, ties at their mean rank") {
 }
 
 
+
+TEST_CASE("Student's t quantiles match the published table") {
+  // Two-sided 95% critical values: df 1: 12.706, 2: 4.303, 4: 2.776, 9: 2.262, 30: 2.042.
+  CHECK(student_t_quantile(0.975, 1) == doctest::Approx(12.7062).epsilon(1e-4));
+  CHECK(student_t_quantile(0.975, 2) == doctest::Approx(4.3027).epsilon(1e-4));
+  CHECK(student_t_quantile(0.975, 4) == doctest::Approx(2.7764).epsilon(1e-4));
+  CHECK(student_t_quantile(0.975, 9) == doctest::Approx(2.2622).epsilon(1e-4));
+  CHECK(student_t_quantile(0.975, 30) == doctest::Approx(2.0423).epsilon(1e-4));
+  CHECK(std::fabs(student_t_quantile(0.5, 7)) < 1e-6);  // as precise as the t CDF it inverts
+  CHECK_THROWS_AS(student_t_quantile(1.0, 3), std::invalid_argument);
+}
+
+TEST_CASE("mean and 95% confidence interval over seeds, diverged runs left out") {
+  // 1, 2, 3: mean 2, sd 1, half width 4.3027 / sqrt(3) = 2.4841.
+  const MeanInterval ci = mean_ci95({1, 2, 3, std::nan("")});
+  CHECK(ci.n == 3);
+  CHECK(ci.mean == doctest::Approx(2.0));
+  CHECK(ci.half_width == doctest::Approx(2.48414).epsilon(1e-4));
+  const MeanInterval one = mean_ci95({0.5});
+  CHECK(one.n == 1);
+  CHECK(one.mean == 0.5);
+  CHECK(std::isnan(one.half_width));
+  CHECK(std::isnan(mean_ci95({}).mean));
+}
+
+TEST_CASE("Holm's adjustment, worked by hand") {
+  // p = (0.01, 0.04, 0.03, 0.005): sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 -> 0.02,
+  // 0.03, 0.06, 0.04 -> running max 0.02, 0.03, 0.06, 0.06; back in the given order:
+  const std::vector<double> adjusted = holm_adjust({0.01, 0.04, 0.03, 0.005});
+  REQUIRE(adjusted.size() == 4);
+  CHECK(adjusted[0] == doctest::Approx(0.03));
+  CHECK(adjusted[1] == doctest::Approx(0.06));
+  CHECK(adjusted[2] == doctest::Approx(0.06));
+  CHECK(adjusted[3] == doctest::Approx(0.02));
+  CHECK(holm_adjust({0.6, 0.7}) == std::vector<double>{1.0, 1.0});
+  CHECK(holm_adjust({}).empty());
+}

@@ -13,6 +13,7 @@
 #include "losses/class_weights.h"
 #include "losses/configs.h"
 #include "tests/support/op_cases.h"
+#include "tests/support/scratch_dir.h"
 
 using namespace segrun;
 using namespace segrun::losses;
@@ -37,16 +38,17 @@ void check_weights(const LossWeights& w, double ce, double dice, double focal) {
   CHECK(w.focal == focal);
 }
 
-// A file in the system's temporary directory, removed when the test ends.
+// A file holding `text` in a scratch folder, removed when the test ends.
 struct TempFile {
+  segrun::test::ScratchDir dir;
   std::string path;
-  explicit TempFile(const std::string& text) {
-    static int counter = 0;
-    const std::string name = "segrun_class_weights_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-    path = (std::filesystem::temp_directory_path() / name).string();
+  explicit TempFile(const std::string& text) : dir("class_weights_" + std::to_string(counter()++)), path(dir.str("w.txt")) {
     std::ofstream(path) << text;
   }
-  ~TempFile() { std::remove(path.c_str()); }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
 };
 }  // namespace
 

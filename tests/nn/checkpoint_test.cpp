@@ -10,6 +10,7 @@
 #include "nn/layers.h"
 #include "nn/optim.h"
 #include "nn/state_dict.h"
+#include "tests/support/scratch_dir.h"
 
 using namespace segrun;
 using namespace segrun::nn;
@@ -28,9 +29,8 @@ TEST_CASE("a prefixed checkpoint restores model, optimiser and scaler") {
   std::vector<FileTensor> tensors = state_dict_tensors(conv, "model.");
   for (FileTensor& t : optimizer.state_tensors("optim.")) tensors.push_back(t);
   for (FileTensor& t : scaler.state_tensors("scaler.")) tensors.push_back(t);
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("segrun_ckpt_" + std::to_string(::getpid()) + ".safetensors"))
-          .string();
+  const segrun::test::ScratchDir dir("nn_checkpoint");
+  const std::string path = dir.str("checkpoint.safetensors");
   write_safetensors(path, tensors, {{"epoch", "4"}});
 
   const TensorFile file = read_safetensors(path);

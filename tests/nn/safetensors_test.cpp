@@ -11,15 +11,15 @@
 #include "engine/half.h"
 #include "nn/layers.h"
 #include "nn/state_dict.h"
+#include "tests/support/scratch_dir.h"
 
 using namespace segrun;
 using namespace segrun::nn;
 
 namespace {
 std::string temp_path(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("segrun_nn_test_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  static const test::ScratchDir dir("nn_safetensors");
+  return dir.str(name);
 }
 
 // A file with the given header text and data bytes; header_length overrides the real length.

@@ -9,15 +9,15 @@
 
 #include "engine/tensor.h"
 #include "nn/safetensors.h"
+#include "tests/support/scratch_dir.h"
 
 using namespace segrun;
 
 namespace {
 
 std::string header_file(const std::string& header) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / ("segrun_untrusted_" + std::to_string(::getpid()) + ".safetensors"))
-          .string();
+  static const test::ScratchDir dir("nn_untrusted");
+  const std::string path = dir.str("header.safetensors");
   const uint64_t size = header.size();
   std::string bytes(8, '\0');
   std::memcpy(bytes.data(), &size, 8);

@@ -49,11 +49,14 @@ inline Tensor softmax_loss(const char* op, const Tensor& logits, const Tensor& t
   Tensor values = device_floats(4);
   cuda::softmax_loss_forward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), values.data<float>(),
                              stream());
+  // With gradient statistics the gradient pass runs here, once: the node keeps its result and
+  // its backward is one elementwise product with the incoming scalar, not a second pass.
+  Tensor unscaled_grad;
   if (spec.grad_stats) {
-    Tensor grad = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
+    unscaled_grad = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
     Tensor grad_sums = device_floats(cuda::kLossGradSums);
-    cuda::softmax_loss_backward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), nullptr, grad.raw_data(),
-                                grad_sums.data<float>(), stream());
+    cuda::softmax_loss_backward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), nullptr,
+                                unscaled_grad.raw_data(), grad_sums.data<float>(), stream());
     const std::vector<double> g = grad_sums.to_double_vector();
     sums->ce_sq = g[0], sums->dice_sq = g[1], sums->focal_sq = g[2], sums->total_sq = g[3];
     sums->ce_dice = g[4], sums->ce_focal = g[5], sums->dice_focal = g[6];
@@ -62,6 +65,11 @@ inline Tensor softmax_loss(const char* op, const Tensor& logits, const Tensor& t
   sums->ce = v[0], sums->dice = v[1], sums->focal = v[2], sums->total = v[3];
   sums->valid_pixels = static_cast<int64_t>(stats.slice(3, 4).item());
   const Tensor total = cast(values.slice(3, 4), logits.dtype()).detach();
+  if (unscaled_grad.defined()) {
+    return record(op, total, {logits}, [unscaled_grad](const Tensor& g) {
+      return std::vector<Tensor>{mul(unscaled_grad, g)};
+    });
+  }
   const Tensor saved_logits = logits.detach(), saved_target = target.detach();
   // class_weight is captured so the weights the kernel reads live until the gradient pass.
   return record(op, total, {logits}, [a, stats, saved_logits, saved_target, class_weight](const Tensor& g) {
