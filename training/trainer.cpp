@@ -7,15 +7,15 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "training/checkpoint.h"
-#include "training/progress.h"
-#include "training/train_step.h"
-#include "training/training_data.h"
 #include "data/stale_temp_files.h"
 #include "engine/backend_info.h"
 #include "engine/cpu_runtime.h"
 #include "losses/class_weights.h"
 #include "models/factory.h"
+#include "training/checkpoint.h"
+#include "training/progress.h"
+#include "training/train_step.h"
+#include "training/training_data.h"
 
 namespace segrun::training {
 

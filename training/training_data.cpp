@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <functional>
 
-#include "training/run_files.h"
 #include "data/class_frequencies.h"
 #include "engine/cpu_runtime.h"
 #include "losses/class_weights.h"
+#include "training/run_files.h"
 
 namespace segrun::training {
 

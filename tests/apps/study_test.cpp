@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "training/run_records.h"
 #include "tests/apps/app_test_util.h"
+#include "training/run_records.h"
 
 namespace segrun::test {
 
@@ -87,15 +87,16 @@ TEST_CASE("an ablation over two seeds trains every run per seed and reports mean
                   run);
   }
   const std::string md = training::read_text_file(out + "/report.md");
-  for (const char* text : {"Across seeds", "+-", "p (Holm)", "Ranked first", "of 2", "The per-run tables show seed 5"}) {
+  for (const char* text :
+       {"Across seeds", "+-", "p (Holm)", "Ranked first", "of 2", "The per-run tables show seed 5"}) {
     CHECK_MESSAGE(contains(md, text), text);
   }
   // Seeds are whole numbers, given once, and exclude --seed.
   CHECK(run_segrun(concat({"ablation", "--seeds", "5,-1", "--out", dir.str("bad")}, tiny_training_flags(1))).code == 2);
   CHECK(run_segrun(concat({"ablation", "--seeds", "5,5", "--out", dir.str("bad")}, tiny_training_flags(1))).code == 2);
-  CHECK(run_segrun(concat({"ablation", "--seeds", "5,6", "--seed", "3", "--out", dir.str("bad")},
-                          tiny_training_flags(1)))
-            .code == 2);
+  CHECK(
+      run_segrun(concat({"ablation", "--seeds", "5,6", "--seed", "3", "--out", dir.str("bad")}, tiny_training_flags(1)))
+          .code == 2);
 }
 
 TEST_CASE("log.jsonl and metrics.json hold every documented field") {
