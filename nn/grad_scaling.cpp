@@ -18,12 +18,23 @@ double sum_of_squares(const T* g, int64_t n) {
   return s;
 }
 
-// g *= factor in place; returns true when any element was inf or NaN before scaling.
+// Each element on its own, so the threads may split them in any way: the result is the same.
+// Chunks are handed out as threads free up, so a preempted thread does not hold up the rest.
+constexpr int64_t kScaleChunk = 1 << 15;
+
+// g *= factor in place; returns true when any element was inf or NaN before scaling. A factor
+// of 1 (no loss scaling) only checks: the gradients are not rewritten.
 template <typename T>
 bool scale_in_place(T* g, int64_t n, T factor) {
   bool non_finite = false;
+  if (factor == T(1)) {
+#pragma omp parallel for schedule(dynamic, kScaleChunk) reduction(|| : non_finite) if (n > kScaleChunk)
+    for (int64_t i = 0; i < n; ++i) non_finite = non_finite | !std::isfinite(g[i]);
+    return non_finite;
+  }
+#pragma omp parallel for schedule(dynamic, kScaleChunk) reduction(|| : non_finite) if (n > kScaleChunk)
   for (int64_t i = 0; i < n; ++i) {
-    non_finite = non_finite || !std::isfinite(g[i]);
+    non_finite = non_finite | !std::isfinite(g[i]);
     g[i] *= factor;
   }
   return non_finite;
@@ -35,7 +46,7 @@ bool scale_gradient(const Tensor& grad, double factor, const char* op) {
     using T = decltype(tag);
     return scale_in_place<T>(g.host().data<T>(), grad.numel(), static_cast<T>(factor));
   });
-  g.commit();
+  if (factor != 1.0) g.commit();
   return non_finite;
 }
 }  // namespace

@@ -25,7 +25,9 @@ void adamw_update(T* theta, const T* g, T* m, T* v, int64_t n, const AdamWStep& 
   const T decay = static_cast<T>(s.decay), b1 = static_cast<T>(s.beta1), b2 = static_cast<T>(s.beta2);
   const T one_b1 = static_cast<T>(1.0 - s.beta1), one_b2 = static_cast<T>(1.0 - s.beta2);
   const T step_size = static_cast<T>(s.step_size), bc2_sqrt = static_cast<T>(s.bc2_sqrt), eps = static_cast<T>(s.eps);
-#pragma omp parallel for schedule(static)
+  // Each element on its own (any split gives the same result); chunks go to whichever thread
+  // is free, so a preempted thread does not hold up the rest.
+#pragma omp parallel for simd schedule(dynamic, 1 << 15)
   for (int64_t i = 0; i < n; ++i) {
     theta[i] *= decay;
     m[i] = b1 * m[i] + one_b1 * g[i];

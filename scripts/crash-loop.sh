@@ -64,7 +64,7 @@ same() {  # label, file a, file b
   if cmp -s "$2" "$3"; then echo "crash-loop: $1 identical"; else echo "crash-loop: $1 DIFFER" >&2; status=1; fi
 }
 without_times() { grep -v '"wall_time_s"' "$1"; }
-without_log_times() { sed -e 's/"time_s":[^,}]*//' "$1"; }
+without_log_times() { sed -e 's/"time_s":[^,}]*//' -e 's/"phases_s":{[^}]*}//' "$1"; }
 same "metrics.json" <(without_times "$work/whole/metrics.json") <(without_times "$work/killed/metrics.json")
 same "log.jsonl" <(without_log_times "$work/whole/log.jsonl") <(without_log_times "$work/killed/log.jsonl")
 for run in whole killed; do

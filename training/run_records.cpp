@@ -76,6 +76,22 @@ Json to_json(const StepRecord& r) {
   return j;
 }
 
+Json to_json(const PhaseTimes& p) {
+  return {{"data_wait", p.data_wait}, {"forward", p.forward},       {"backward", p.backward},
+          {"optimizer", p.optimizer}, {"validation", p.validation}, {"checkpoint", p.checkpoint}};
+}
+
+PhaseTimes phases_from_json(const Json& j) {
+  PhaseTimes p;
+  p.data_wait = number_from(j.at("data_wait"));
+  p.forward = number_from(j.at("forward"));
+  p.backward = number_from(j.at("backward"));
+  p.optimizer = number_from(j.at("optimizer"));
+  p.validation = number_from(j.at("validation"));
+  p.checkpoint = number_from(j.at("checkpoint"));
+  return p;
+}
+
 Json to_json(const EpochRecord& r) {
   return {{"type", "epoch"},
           {"epoch", r.epoch},
@@ -85,7 +101,8 @@ Json to_json(const EpochRecord& r) {
           {"pixel_accuracy", number_or_null(r.pixel_accuracy)},
           {"per_class_iou", numbers_or_null(r.per_class_iou)},
           {"lr", number_or_null(r.lr)},
-          {"time_s", r.time_s}};
+          {"time_s", r.time_s},
+          {"phases_s", to_json(r.phases)}};
 }
 
 int64_t whole_number(const Json& j, const char* key, int64_t low, int64_t high) {
@@ -125,6 +142,8 @@ EpochRecord epoch_from_json(const Json& j) {
   r.per_class_iou = numbers_from(j.at("per_class_iou"));
   r.lr = number_from(j.at("lr"));
   r.time_s = number_from(j.at("time_s"));
+  // Logs written before the phase breakdown existed have none.
+  if (j.contains("phases_s")) r.phases = phases_from_json(j.at("phases_s"));
   return r;
 }
 

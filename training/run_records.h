@@ -1,6 +1,7 @@
 #pragma once
 // What a training run records: one line per step and per epoch in log.jsonl, and the summary
 // in metrics.json. The field names here are the file format (see README.md, "Run directory").
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,29 @@ inline constexpr int64_t kMaxRecordedCount = int64_t{1} << 62;
 // Loss terms are keyed "ce", "dice", "focal"; only the active (non-zero weight) terms appear.
 using TermValues = std::map<std::string, double>;
 
+// Wall seconds a training epoch spent in each phase, so a user sees where the time went. On
+// CUDA the step phases end when the host has queued the work, except that the forward phase
+// includes reading the loss back. `checkpoint` is the writing of the checkpoints at the end
+// of the previous epoch (0 for the first epoch of a run or of a resume): each epoch line is
+// written before its own checkpoint, which records it.
+struct PhaseTimes {
+  double data_wait = 0, forward = 0, backward = 0, optimizer = 0, validation = 0, checkpoint = 0;
+};
+
+// Seconds since it started or since the previous lap().
+class PhaseClock {
+ public:
+  double lap() {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return seconds;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
 struct StepRecord {
   int epoch = 0;
   long step = 0;  // global optimiser step index, counting skipped steps
@@ -37,6 +61,7 @@ struct StepRecord {
   std::optional<double> ce_dice_cosine;  // cos(dL_ce/dz, dL_dice/dz) when both are active
   TermValues param_grad_norm;            // || w_k dL_k/dtheta || on probe steps only
   std::vector<double> dice_class_grad;   // per class |dDice/dI_c| when Dice is active (losses.h)
+  PhaseTimes phases;                     // forward, backward, optimizer only; not in the step line
 };
 
 struct EpochRecord {
@@ -48,8 +73,11 @@ struct EpochRecord {
   std::vector<double> per_class_iou;  // NaN (null in JSON) for classes absent from GT and prediction
   double lr = 0;
   double time_s = 0;
+  PhaseTimes phases;  // "phases_s" in the epoch line
 };
 
+Json to_json(const PhaseTimes& p);
+PhaseTimes phases_from_json(const Json& j);
 Json to_json(const StepRecord& r);
 Json to_json(const EpochRecord& r);
 StepRecord step_from_json(const Json& j);

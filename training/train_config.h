@@ -29,8 +29,8 @@ struct TrainConfig {
   std::string out;
   std::string cache_dir;  // preprocessed splits; default: <parent of out>/.segrun-cache
   bool resume = false;
-  int threads = 0;  // CPU threads for the kernels (0 = OpenMP default)
-  int loader_threads = 2;
+  int threads = 0;              // CPU threads for the kernels (0 = OpenMP default)
+  int loader_threads = 0;       // batch preparation threads (0 = plan_threads: half the available cores)
   int max_steps_per_epoch = 0;  // 0 = the whole split (smoke tests use a few)
   int grad_probe_every = 0;     // 0 = off
   int stop_after_epochs = 0;    // stop as if interrupted once this many epochs are done (0 = never)

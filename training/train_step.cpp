@@ -76,6 +76,7 @@ StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
   StepRecord r;
   if (probe) r.param_grad_norm = probe_parameter_gradients(ctx, images, labels);
   ctx.model.zero_grad();
+  PhaseClock clock;
   const Tensor logits = forward_logits(ctx, images);
   losses::LossOptions options = ctx.loss.options;
   options.grad_stats = true;
@@ -87,12 +88,15 @@ StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
   r.dice_class_grad = terms.grad_stats.dice_class_grad;
   r.loss_scale = ctx.scaler.scale();
   r.lr = ctx.optimizer.lr();
+  r.phases.forward = clock.lap();
   backward(ctx.scaler.scale_loss(terms.total));
+  r.phases.backward = clock.lap();
   const bool found_inf = ctx.scaler.unscale(ctx.parameters);
   r.grad_norm = found_inf ? std::numeric_limits<double>::infinity() : nn::clip_grad_norm(ctx.parameters, ctx.clip_norm);
   r.skipped = !ctx.scaler.step(ctx.optimizer, found_inf);
   ctx.scaler.update(found_inf);
   ctx.model.zero_grad();
+  r.phases.optimizer = clock.lap();
   return r;
 }
 

@@ -7,14 +7,15 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "data/stale_temp_files.h"
+#include "engine/backend_info.h"
+#include "engine/cpu_runtime.h"
+#include "losses/class_weights.h"
+#include "models/factory.h"
 #include "training/checkpoint.h"
 #include "training/progress.h"
 #include "training/train_step.h"
 #include "training/training_data.h"
-#include "data/stale_temp_files.h"
-#include "engine/backend_info.h"
-#include "losses/class_weights.h"
-#include "models/factory.h"
 
 namespace segrun::training {
 
@@ -45,6 +46,7 @@ struct Session {
   LossSetup loss;
   LoopState state;
   Progress progress;
+  double previous_checkpoint_s = 0;  // reported in the next epoch's line (PhaseTimes)
 };
 
 Json run_config_json(const Session& s) {
@@ -121,11 +123,11 @@ void build_model(Session& s) {
   s.state.seed = s.config.seed;
 }
 
-double train_epoch(Session& s, int epoch) {
+double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
   data::LoaderOptions options;
   options.batch_size = s.config.batch;
   options.seed = s.config.seed;
-  options.threads = std::max(1, s.config.loader_threads);
+  options.threads = plan_threads(available_cpus(), s.config.threads, s.config.loader_threads).loader_threads;
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));
@@ -135,9 +137,14 @@ double train_epoch(Session& s, int epoch) {
   double loss_sum = 0;
   size_t counted = 0;
   data::Batch batch;
+  PhaseClock wait_clock;
   for (size_t k = 0; k < steps && loader.next(batch); ++k) {
+    phases.data_wait += wait_clock.lap();
     const bool probe = s.config.grad_probe_every > 0 && s.state.next_step % s.config.grad_probe_every == 0;
     StepRecord record = train_step(ctx, batch, probe);
+    phases.forward += record.phases.forward;
+    phases.backward += record.phases.backward;
+    phases.optimizer += record.phases.optimizer;
     record.epoch = epoch;
     record.step = s.state.next_step++;
     append_json_line(s.files.log, to_json(record));
@@ -147,15 +154,20 @@ double train_epoch(Session& s, int epoch) {
       ++counted;
     }
     s.progress.step(k + 1, record, batch.indices.size());
+    wait_clock.lap();  // the next wait starts now
   }
   return counted ? loss_sum / static_cast<double>(counted) : 0;
 }
 
 // Validates, logs the epoch, keeps the best epoch's predictions, then checkpoints.
-void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point started) {
+void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point started, const PhaseTimes& phases) {
+  PhaseClock validation_clock;
   const ValidationResult val =
       validate(*s.model, *s.data.val_cache, s.loss, s.data.num_classes(), s.config.batch, s.device, s.config.amp);
   EpochRecord record;
+  record.phases = phases;
+  record.phases.validation = validation_clock.lap();
+  record.phases.checkpoint = s.previous_checkpoint_s;
   record.epoch = epoch;
   record.train_loss = train_loss;
   record.val_loss = val.loss;
@@ -179,11 +191,13 @@ void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point st
   s.state.elapsed_s += record.time_s;
   // best.safetensors goes first: a kill before last.safetensors is written redoes this epoch on
   // --resume (and rewrites best), so there is never a finished epoch whose best weights are lost.
+  PhaseClock checkpoint_clock;
   if (best) {
     save_checkpoint(s.files.best, *s.model, *s.optimizer, *s.scaler, s.state);
     crash_point("between-checkpoint-files");
   }
   save_checkpoint(s.files.last, *s.model, *s.optimizer, *s.scaler, s.state);
+  s.previous_checkpoint_s = checkpoint_clock.lap();
   s.progress.end_epoch(record, best);
 }
 
@@ -222,8 +236,9 @@ std::optional<RunMetrics> run_training(const TrainConfig& config) {
   for (int epoch = s.state.next_epoch; epoch < config.epochs; ++epoch) {
     const Clock::time_point started = Clock::now();
     s.optimizer->set_lr(nn::StepLR(config.lr, config.lr_step, config.lr_gamma).lr_at(epoch));
-    const double train_loss = train_epoch(s, epoch);
-    finish_epoch(s, epoch, train_loss, started);
+    PhaseTimes phases;
+    const double train_loss = train_epoch(s, epoch, phases);
+    finish_epoch(s, epoch, train_loss, started, phases);
     if (config.stop_after_epochs > 0 && epoch + 1 >= config.stop_after_epochs && epoch + 1 < config.epochs) {
       s.progress.note("stopped after epoch " + std::to_string(epoch + 1) + "; continue with --resume");
       return std::nullopt;

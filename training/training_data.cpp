@@ -3,9 +3,10 @@
 #include <filesystem>
 #include <functional>
 
-#include "training/run_files.h"
 #include "data/class_frequencies.h"
+#include "engine/cpu_runtime.h"
 #include "losses/class_weights.h"
+#include "training/run_files.h"
 
 namespace segrun::training {
 
@@ -25,7 +26,8 @@ TrainingData load_training_data(const TrainConfig& config) {
   if (d.train.samples.empty()) throw std::runtime_error(config.root + ": the train split has no samples");
   if (d.val.samples.empty()) throw std::runtime_error(config.root + ": the val split has no samples");
   make_directories(config.cache_dir);
-  const int threads = std::max(1, config.loader_threads);
+  // Decoding the split is the only work running while the cache is built: every core helps.
+  const int threads = config.loader_threads > 0 ? config.loader_threads : available_cpus();
   d.train_cache = std::make_unique<data::SplitCache>(
       data::SplitCache::open_or_build(d.train, split_cache_path(config, "train"), config.width_px, config.height_px,
                                       data::ImageResize::Bilinear, threads));

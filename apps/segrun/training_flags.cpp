@@ -100,8 +100,8 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
       ->capture_default_str();
   cmd.add_option("--cache-dir", c.cache_dir, "Preprocessed-split cache (default: .segrun-cache next to the run)");
   cmd.add_option("--threads", c.threads, "CPU threads for the kernels (0 = all)")->check(CLI::Range(0, kMaxThreads));
-  cmd.add_option("--loader-threads", c.loader_threads, "Batch preparation threads")
-      ->check(CLI::Range(1, kMaxLoaderThreads))
+  cmd.add_option("--loader-threads", c.loader_threads, "Batch preparation threads (0 = half the available cores)")
+      ->check(CLI::Range(0, kMaxLoaderThreads))
       ->capture_default_str();
   cmd.add_option("--max-steps-per-epoch", c.max_steps_per_epoch, "Stop each epoch after N steps (0 = whole split)")
       ->check(CLI::NonNegativeNumber);

@@ -21,13 +21,20 @@ std::vector<int64_t> broadcast_strides(const Shape& s, const Shape& out) {
 
 namespace {
 constexpr int64_t kParallelMin = 1 << 14;  // below this, threads cost more than they save
+// Elements per chunk. Chunks go to whichever thread is free, so a thread the system preempts
+// does not hold up the others at the loop's end; each element is computed on its own, so the
+// split never changes a result.
+constexpr int64_t kParallelChunk = 1 << 14;
 
 template <typename T>
 inline T apply(BinaryOp op, T x, T y) {
   switch (op) {
-    case BinaryOp::Add: return x + y;
-    case BinaryOp::Sub: return x - y;
-    case BinaryOp::Mul: return x * y;
+    case BinaryOp::Add:
+      return x + y;
+    case BinaryOp::Sub:
+      return x - y;
+    case BinaryOp::Mul:
+      return x * y;
   }
   return x;
 }
@@ -37,7 +44,7 @@ template <typename T>
 void binary(BinaryOp op, const T* a, const Shape& sa, const T* b, const Shape& sb, T* out, const Shape& so) {
   const int64_t n = shape_numel(so);
   if (sa == so && sb == so) {
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
     for (int64_t i = 0; i < n; ++i) out[i] = apply(op, a[i], b[i]);
     return;
   }
@@ -62,37 +69,37 @@ void binary(BinaryOp op, const T* a, const Shape& sa, const T* b, const Shape& s
 
 template <typename T>
 void scale(const T* x, T s, T* out, int64_t n) {
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) out[i] = x[i] * s;
 }
 
 template <typename T>
 void relu_forward(const T* x, T* out, int64_t n) {
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) out[i] = x[i] > T(0) ? x[i] : T(0);
 }
 
 template <typename T>
 void relu_backward(const T* out, const T* g, T* gx, int64_t n) {
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) gx[i] = out[i] > T(0) ? g[i] : T(0);
 }
 
 template <typename T>
 void sigmoid_forward(const T* x, T* out, int64_t n) {
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) out[i] = T(1) / (T(1) + std::exp(-x[i]));
 }
 
 template <typename T>
 void sigmoid_backward(const T* out, const T* g, T* gx, int64_t n) {
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) gx[i] = g[i] * out[i] * (T(1) - out[i]);
 }
 
 template <typename T>
 void add_inplace(T* dst, const T* src, int64_t n) {
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
 }
 
@@ -104,22 +111,37 @@ double load(const void* p, int64_t i) {
 
 double load_any(DType dt, const void* p, int64_t i) {
   switch (dt) {
-    case DType::F32: return load<float>(p, i);
-    case DType::F64: return load<double>(p, i);
-    case DType::F16: return half_to_float(static_cast<const uint16_t*>(p)[i]);
-    case DType::I32: return load<int32_t>(p, i);
-    case DType::U8: return load<uint8_t>(p, i);
+    case DType::F32:
+      return load<float>(p, i);
+    case DType::F64:
+      return load<double>(p, i);
+    case DType::F16:
+      return half_to_float(static_cast<const uint16_t*>(p)[i]);
+    case DType::I32:
+      return load<int32_t>(p, i);
+    case DType::U8:
+      return load<uint8_t>(p, i);
   }
   return 0;
 }
 
 void store_any(DType dt, void* p, int64_t i, double v) {
   switch (dt) {
-    case DType::F32: static_cast<float*>(p)[i] = static_cast<float>(v); break;
-    case DType::F64: static_cast<double*>(p)[i] = v; break;
-    case DType::F16: static_cast<uint16_t*>(p)[i] = float_to_half(static_cast<float>(v)); break;
-    case DType::I32: static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v); break;
-    case DType::U8: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v); break;
+    case DType::F32:
+      static_cast<float*>(p)[i] = static_cast<float>(v);
+      break;
+    case DType::F64:
+      static_cast<double*>(p)[i] = v;
+      break;
+    case DType::F16:
+      static_cast<uint16_t*>(p)[i] = float_to_half(static_cast<float>(v));
+      break;
+    case DType::I32:
+      static_cast<int32_t*>(p)[i] = static_cast<int32_t>(v);
+      break;
+    case DType::U8:
+      static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(v);
+      break;
   }
 }
 }  // namespace
@@ -132,11 +154,11 @@ void cast(const Tensor& src, Tensor& dst) {
   if (sd == DType::F32 && dd == DType::F16) {
     const float* sf = static_cast<const float*>(s);
     uint16_t* dh = static_cast<uint16_t*>(d);
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
     for (int64_t i = 0; i < n; ++i) dh[i] = float_to_half(sf[i]);
     return;
   }
-#pragma omp parallel for if (n > kParallelMin)
+#pragma omp parallel for schedule(dynamic, kParallelChunk) if (n > kParallelMin)
   for (int64_t i = 0; i < n; ++i) store_any(dd, d, i, load_any(sd, s, i));
 }
 

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "training/run_records.h"
 #include "tests/apps/app_test_util.h"
+#include "training/run_records.h"
 
 namespace segrun::test {
 
@@ -25,7 +25,10 @@ std::string metrics_without_time(const std::string& run_dir) {
 
 std::vector<training::Json> log_without_times(const std::string& run_dir) {
   std::vector<training::Json> lines = training::read_json_lines(run_dir + "/log.jsonl");
-  for (training::Json& l : lines) l.erase("time_s");
+  for (training::Json& l : lines) {
+    l.erase("time_s");
+    l.erase("phases_s");
+  }
   return lines;
 }
 
@@ -84,15 +87,16 @@ TEST_CASE("an ablation over two seeds trains every run per seed and reports mean
                   run);
   }
   const std::string md = training::read_text_file(out + "/report.md");
-  for (const char* text : {"Across seeds", "+-", "p (Holm)", "Ranked first", "of 2", "The per-run tables show seed 5"}) {
+  for (const char* text :
+       {"Across seeds", "+-", "p (Holm)", "Ranked first", "of 2", "The per-run tables show seed 5"}) {
     CHECK_MESSAGE(contains(md, text), text);
   }
   // Seeds are whole numbers, given once, and exclude --seed.
   CHECK(run_segrun(concat({"ablation", "--seeds", "5,-1", "--out", dir.str("bad")}, tiny_training_flags(1))).code == 2);
   CHECK(run_segrun(concat({"ablation", "--seeds", "5,5", "--out", dir.str("bad")}, tiny_training_flags(1))).code == 2);
-  CHECK(run_segrun(concat({"ablation", "--seeds", "5,6", "--seed", "3", "--out", dir.str("bad")},
-                          tiny_training_flags(1)))
-            .code == 2);
+  CHECK(
+      run_segrun(concat({"ablation", "--seeds", "5,6", "--seed", "3", "--out", dir.str("bad")}, tiny_training_flags(1)))
+          .code == 2);
 }
 
 TEST_CASE("log.jsonl and metrics.json hold every documented field") {
@@ -117,6 +121,10 @@ TEST_CASE("log.jsonl and metrics.json hold every documented field") {
       for (const char* key : {"train_loss", "val_loss", "val_miou", "pixel_accuracy", "per_class_iou", "time_s"}) {
         CHECK_MESSAGE(line.contains(key), key);
       }
+      for (const char* phase : {"data_wait", "forward", "backward", "optimizer", "validation", "checkpoint"}) {
+        CHECK_MESSAGE(line.at("phases_s").at(phase).get<double>() >= 0, phase);
+      }
+      CHECK(line.at("phases_s").at("forward").get<double>() > 0);
       CHECK(line.at("per_class_iou").size() == 19);
     }
   }
