@@ -58,6 +58,12 @@ void write_study_file(const AblationPlan& plan, const std::string& best) {
 void run_one(const AblationPlan& plan, const std::string& model, const std::string& config, AblationOutcome& outcome) {
   TrainConfig c = plan.base;
   c.model = model;
+  // --init is a state dict of the first network; the encoder weights fit DeepLabV3+ runs only.
+  if (model != plan.model) {
+    c.init.clear();
+    c.init_partial = false;
+  }
+  if (model != "deeplabv3plus") c.encoder_weights.clear();
   c.out = join_path(plan.out, run_folder_name(model, config));
   c.resume = true;
   c.loss = config;

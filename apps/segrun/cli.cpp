@@ -23,6 +23,7 @@ constexpr CommandAdder kCommands[] = {
     add_synth_command,
     add_evaluate_command,
     add_bench_command,
+    add_steps_command,
 };
 }  // namespace
 
