@@ -110,7 +110,8 @@ PartialLoad load_matching_state(Module& module, const TensorFile& file, const Lo
     seen.insert(key);
     const Tensor& t = found->second;
     const bool shape_fits = t.shape() == file_shape(e) || (e.tensor->dim() == 0 && t.shape() == Shape{1});
-    const bool dtype_fits = t.dtype() == e.tensor->dtype() || (is_floating(t.dtype()) && is_floating(e.tensor->dtype()));
+    const bool dtype_fits =
+        t.dtype() == e.tensor->dtype() || (is_floating(t.dtype()) && is_floating(e.tensor->dtype()));
     if (!shape_fits || !dtype_fits) {
       result.missing.push_back(cat_str(key, " (file ", shape_str(t.shape()), " ", dtype_name(t.dtype()), ", model ",
                                        shape_str(file_shape(e)), " ", dtype_name(e.tensor->dtype()), ")"));

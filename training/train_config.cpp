@@ -84,8 +84,8 @@ void check_resume_compatible(const Json& stored, const Json& requested, const st
   for (const char* key : kResumeKeys) {
     const Json was = stored.contains(key) ? stored[key] : defaults.value(key, Json());
     if (comparable(key, was) != comparable(key, requested.value(key, Json()))) {
-      throw std::invalid_argument("--resume: " + run_dir + " was started with --" + key + " " + was.dump() +
-                                  ", not " + requested.value(key, Json()).dump());
+      throw std::invalid_argument("--resume: " + run_dir + " was started with --" + key + " " + was.dump() + ", not " +
+                                  requested.value(key, Json()).dump());
     }
   }
 }

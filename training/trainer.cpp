@@ -7,15 +7,15 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "data/stale_temp_files.h"
+#include "engine/backend_info.h"
+#include "losses/class_weights.h"
+#include "models/factory.h"
 #include "training/checkpoint.h"
 #include "training/progress.h"
 #include "training/starting_weights.h"
 #include "training/train_step.h"
 #include "training/training_data.h"
-#include "data/stale_temp_files.h"
-#include "engine/backend_info.h"
-#include "losses/class_weights.h"
-#include "models/factory.h"
 
 namespace segrun::training {
 

@@ -7,21 +7,21 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "data/stale_temp_files.h"
 #include "report/report_writer.h"
 #include "training/trainer.h"
-#include "data/stale_temp_files.h"
 
 namespace segrun::app {
 
 using training::Json;
 
 using training::DirectoryLock;
-using training::RunState;
 using training::join_path;
 using training::make_directories;
 using training::number_from;
 using training::read_json_file;
 using training::run_state;
+using training::RunState;
 using training::write_json_atomic;
 
 namespace {

@@ -49,8 +49,8 @@ data::Batch read_batch(const std::string& path, training::LossSetup& loss) {
     throw std::invalid_argument("--batch-file " + path + ": input is " + batch.images.str() +
                                 "; expected f32 (N,H,W,3)");
   }
-  const DType t = batch.labels.dtype();
-  if ((t != DType::U8 && t != DType::I32 && t != DType::I64) || batch.labels.shape() != Shape{in[0], in[1], in[2]}) {
+  const DType t = batch.labels.dtype();  // I64 in the file is read as i32
+  if ((t != DType::U8 && t != DType::I32) || batch.labels.shape() != Shape{in[0], in[1], in[2]}) {
     throw std::invalid_argument("--batch-file " + path + ": target is " + batch.labels.str() +
                                 "; expected u8, i32 or i64 (N,H,W) matching input");
   }
@@ -127,9 +127,11 @@ void add_steps_command(CLI::App& root) {
                           ->capture_default_str();
   cmd->add_option("--weights", args->weights, "Custom loss weights w_ce,w_dice,w_focal (instead of --loss)")
       ->excludes(loss);
-  cmd->add_option("--threads", args->threads, "CPU threads for the kernels (0 = all)")->check(CLI::Range(0, kMaxThreads));
-  cmd->add_option("--out", args->out, "Folder for steps.jsonl (step, loss, grad_norm before clipping) and "
-                                      "final.safetensors")
+  cmd->add_option("--threads", args->threads, "CPU threads for the kernels (0 = all)")
+      ->check(CLI::Range(0, kMaxThreads));
+  cmd->add_option("--out", args->out,
+                  "Folder for steps.jsonl (step, loss, grad_norm before clipping) and "
+                  "final.safetensors")
       ->required();
   cmd->callback([args] {
     if (!args->weights.empty()) {

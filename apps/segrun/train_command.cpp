@@ -4,15 +4,15 @@
 
 #include "apps/segrun/commands.h"
 #include "apps/segrun/training_flags.h"
+#include "models/factory.h"
 #include "training/starting_weights.h"
 #include "training/trainer.h"
-#include "models/factory.h"
 
 namespace segrun::app {
 
+using training::run_training;
 using training::RunMetrics;
 using training::TrainConfig;
-using training::run_training;
 
 namespace {
 

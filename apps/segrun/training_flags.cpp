@@ -7,7 +7,6 @@
 #include "engine/backend_info.h"
 #include "losses/configs.h"
 
-
 namespace segrun::app {
 
 void parse_size(const std::string& text, int& width, int& height) {
