@@ -122,7 +122,7 @@ TEST_CASE("--init-partial loads what matches and lists the loaded, missing and u
   REQUIRE(lines.size() == 3);
   CHECK(lines[0].find("loaded " + std::to_string(tensors.size() - 2) + ":") != std::string::npos);
   CHECK(lines[1].find("missing 2: ") != std::string::npos);
-  CHECK(lines[1].find("head.weight (file [3, 4, 1, 1]") != std::string::npos);
+  CHECK(lines[1].find("head.weight (file [3,4,1,1]") != std::string::npos);
   CHECK(lines[1].find("head.bias") != std::string::npos);
   CHECK(lines[2].find("unexpected 1: extra.weight") != std::string::npos);
   check_equal_state(*model, without(tensors, "head.weight"), "");
