@@ -194,6 +194,19 @@ TEST_CASE("the starting weights, augmentation, order and optimiser flags are par
   CHECK_MESSAGE(r.code == 0, r.err);
 }
 
+TEST_CASE("the ablation passes the starting weights and protocol flags on to its runs") {
+  ScratchDir dir("init_ablation");
+  const std::string path = dir.str("w.safetensors");
+  nn::write_safetensors(path, model_tensors("attention_unet", kWidth, 7));
+  const CliResult r = run_segrun(
+      concat({"ablation", "--configs", "ce_only", "--out", dir.str("study"), "--init", path, "--augment", "none"},
+             one_step_flags()));
+  REQUIRE_MESSAGE(r.code == 0, r.err);
+  const training::Json run = training::read_json_file(dir.str("study/attention_unet-ce_only/config.json"));
+  CHECK(run["init"] == path);
+  CHECK(run["augment"] == false);
+}
+
 TEST_CASE("PyTorch-written weights load with --init and --encoder-weights when torch is importable") {
   const char* source = std::getenv("SEGRUN_SOURCE_DIR");
   REQUIRE(source != nullptr);
