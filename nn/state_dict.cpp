@@ -97,6 +97,34 @@ void load_state_dict(Module& module, const TensorFile& file, const std::string& 
                                        "' (no such parameter or buffer in the model)"));
 }
 
+PartialLoad load_matching_state(Module& module, const TensorFile& file, const LoadOptions& options) {
+  PartialLoad result;
+  std::set<std::string> seen;
+  for (const StateEntry& e : module.state_entries()) {
+    const std::string key = options.prefix + e.name;
+    auto found = file.tensors.find(key);
+    if (found == file.tensors.end()) {
+      result.missing.push_back(key);
+      continue;
+    }
+    seen.insert(key);
+    const Tensor& t = found->second;
+    const bool shape_fits = t.shape() == file_shape(e) || (e.tensor->dim() == 0 && t.shape() == Shape{1});
+    const bool dtype_fits =
+        t.dtype() == e.tensor->dtype() || (is_floating(t.dtype()) && is_floating(e.tensor->dtype()));
+    if (!shape_fits || !dtype_fits) {
+      result.missing.push_back(cat_str(key, " (file ", shape_str(t.shape()), " ", dtype_name(t.dtype()), ", model ",
+                                       shape_str(file_shape(e)), " ", dtype_name(e.tensor->dtype()), ")"));
+      continue;
+    }
+    load_entry(e, t, "", key);
+    result.loaded.push_back(key);
+  }
+  for (const auto& named : file.tensors)
+    if (!seen.count(named.first) && !ignored(named.first, options)) result.unexpected.push_back(named.first);
+  return result;
+}
+
 void save_state_dict(const std::string& path, const Module& module, const Metadata& metadata) {
   write_safetensors(path, state_dict_tensors(module), metadata);
 }

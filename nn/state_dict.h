@@ -30,6 +30,15 @@ struct LoadOptions {
 void load_state_dict(Module& module, const TensorFile& file, const std::string& source,
                      const LoadOptions& options = {});
 
+// What a partial load did: keys copied, model keys the file lacks (or holds with another
+// shape or dtype, listed as "key (file shape ..., model shape ...)"), file keys the model lacks.
+struct PartialLoad {
+  std::vector<std::string> loaded, missing, unexpected;
+};
+
+// Like load_state_dict, but copies only the tensors that match and reports the rest.
+PartialLoad load_matching_state(Module& module, const TensorFile& file, const LoadOptions& options = {});
+
 void save_state_dict(const std::string& path, const Module& module, const Metadata& metadata = {});
 void load_state_dict(const std::string& path, Module& module, const LoadOptions& options = {});
 

@@ -24,7 +24,14 @@ const char* const kResumeKeys[] = {"model",
                                    "width",
                                    "class_weights",
                                    "max_steps_per_epoch",
-                                   "grad_probe_every"};
+                                   "grad_probe_every",
+                                   "augment",
+                                   "shuffle",
+                                   "weight_decay",
+                                   "clip_norm",
+                                   "init",
+                                   "init_partial",
+                                   "encoder_weights"};
 
 }  // namespace
 
@@ -49,14 +56,21 @@ Json to_json(const TrainConfig& c) {
           {"lr_step", c.lr_step},
           {"lr_gamma", c.lr_gamma},
           {"clip_norm", c.clip_norm},
+          {"augment", c.augment},
+          {"shuffle", c.shuffle},
+          {"init", c.init},
+          {"init_partial", c.init_partial},
+          {"encoder_weights", c.encoder_weights},
           {"optimizer", "adamw"}};
 }
 
 namespace {
 
-// The same folder given relative or absolute (or through a symbolic link) is the same root.
+// The same path given relative or absolute (or through a symbolic link) is the same root or file.
 Json comparable(const char* key, const Json& value) {
-  if (std::string(key) != "root" || !value.is_string()) return value;
+  const std::string name = key;
+  const bool is_path = name == "root" || name == "init" || name == "encoder_weights";
+  if (!is_path || !value.is_string() || value.get<std::string>().empty()) return value;
   std::error_code ec;
   const std::filesystem::path canonical = std::filesystem::weakly_canonical(value.get<std::string>(), ec);
   return ec ? value : Json(canonical.string());
@@ -65,10 +79,13 @@ Json comparable(const char* key, const Json& value) {
 }  // namespace
 
 void check_resume_compatible(const Json& stored, const Json& requested, const std::string& run_dir) {
+  // A run recorded before a flag existed was trained with that flag's default.
+  const Json defaults = to_json(TrainConfig{});
   for (const char* key : kResumeKeys) {
-    if (comparable(key, stored.value(key, Json())) != comparable(key, requested.value(key, Json()))) {
-      throw std::invalid_argument("--resume: " + run_dir + " was started with --" + key + " " +
-                                  stored.value(key, Json()).dump() + ", not " + requested.value(key, Json()).dump());
+    const Json was = stored.contains(key) ? stored[key] : defaults.value(key, Json());
+    if (comparable(key, was) != comparable(key, requested.value(key, Json()))) {
+      throw std::invalid_argument("--resume: " + run_dir + " was started with --" + key + " " + was.dump() + ", not " +
+                                  requested.value(key, Json()).dump());
     }
   }
 }

@@ -35,6 +35,13 @@ struct TrainConfig {
   int grad_probe_every = 0;     // 0 = off
   int stop_after_epochs = 0;    // stop as if interrupted once this many epochs are done (0 = never)
   bool quiet = false;
+  bool augment = true;  // random flips and crops of the training batches
+  bool shuffle = true;  // a new sample order every epoch
+
+  // Starting weights (empty = the seeded initialisation).
+  std::string init;             // a whole-model state dict
+  bool init_partial = false;    // load the keys of `init` that match, list the rest
+  std::string encoder_weights;  // a ResNet-34 state dict for DeepLabV3+'s encoder
 
   // The paper's protocol (docs/REFERENCE.md section 4.7).
   double lr = 1e-4;

@@ -14,6 +14,7 @@
 #include "models/factory.h"
 #include "training/checkpoint.h"
 #include "training/progress.h"
+#include "training/starting_weights.h"
 #include "training/train_step.h"
 #include "training/training_data.h"
 
@@ -112,6 +113,11 @@ void open_run_directory(Session& s) {
 void build_model(Session& s) {
   Generator gen(s.config.seed);
   s.model = models::make_model(s.config.model, 3, s.data.num_classes(), s.config.width, gen);
+  // A resumed run takes its weights from last.safetensors; the starting weights were its epoch 0.
+  const bool resuming = s.config.resume && file_exists(s.files.last);
+  if (!resuming) {
+    for (const std::string& line : load_starting_weights(s.config, *s.model)) s.progress.note(line);
+  }
   s.model->to(s.device);
   s.optimizer = std::make_unique<nn::AdamW>(s.model->named_parameters(),
                                             nn::AdamWOptions{s.config.lr, 0.9, 0.999, 1e-8, s.config.weight_decay});
@@ -128,6 +134,8 @@ double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
   options.batch_size = s.config.batch;
   options.seed = s.config.seed;
   options.threads = plan_threads(available_cpus(), s.config.threads, s.config.loader_threads).loader_threads;
+  options.augment = s.config.augment;
+  options.shuffle = s.config.shuffle;
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));

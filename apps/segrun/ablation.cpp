@@ -7,21 +7,21 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "data/stale_temp_files.h"
 #include "report/report_writer.h"
 #include "training/trainer.h"
-#include "data/stale_temp_files.h"
 
 namespace segrun::app {
 
 using training::Json;
 
 using training::DirectoryLock;
-using training::RunState;
 using training::join_path;
 using training::make_directories;
 using training::number_from;
 using training::read_json_file;
 using training::run_state;
+using training::RunState;
 using training::write_json_atomic;
 
 namespace {
@@ -81,6 +81,12 @@ void run_one(const AblationPlan& plan, const std::string& model, const std::stri
   TrainConfig c = plan.base;
   c.model = model;
   c.seed = seed;
+  // --init is a state dict of the first network; the encoder weights fit DeepLabV3+ runs only.
+  if (model != plan.model) {
+    c.init.clear();
+    c.init_partial = false;
+  }
+  if (model != "deeplabv3plus") c.encoder_weights.clear();
   c.out = join_path(plan.out, folder_of(plan, model, config, seed));
   c.resume = true;
   c.loss = config;

@@ -1,6 +1,7 @@
 // segrun ablation: the seven loss configurations, the best on a second model, the report.
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 
 #include "apps/segrun/ablation.h"
 #include "apps/segrun/commands.h"
@@ -28,6 +29,10 @@ void run_ablation_command(AblationFlags& flags) {
     const std::string cache_dir = plan.base.cache_dir;
     plan.base.out = join_path(plan.out, "run");
     finalize_train_config(plan.base, "");
+    if (!plan.base.encoder_weights.empty() && plan.model != "deeplabv3plus" && plan.then_model != "deeplabv3plus") {
+      throw std::invalid_argument("--encoder-weights: neither --model nor --then is deeplabv3plus");
+    }
+    if (plan.base.init_partial && plan.base.init.empty()) throw std::invalid_argument("--init-partial: needs --init");
     plan.base.cache_dir = cache_dir;
   } catch (const std::invalid_argument& e) {
     throw CLI::ValidationError(e.what());

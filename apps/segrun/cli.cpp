@@ -11,18 +11,9 @@ namespace segrun::app {
 
 namespace {
 constexpr CommandAdder kCommands[] = {
-    add_version_command,
-    add_train_command,
-    add_ablation_command,
-    add_report_command,
-    add_predict_command,
-    add_demo_command,
-    add_info_command,
-    add_forward_command,
-    add_loss_command,
-    add_synth_command,
-    add_evaluate_command,
-    add_bench_command,
+    add_version_command,  add_train_command, add_ablation_command, add_report_command, add_predict_command,
+    add_demo_command,     add_info_command,  add_forward_command,  add_loss_command,   add_synth_command,
+    add_evaluate_command, add_bench_command, add_steps_command,
 };
 }  // namespace
 

@@ -18,5 +18,6 @@ void add_loss_command(CLI::App& root);
 void add_synth_command(CLI::App& root);
 void add_evaluate_command(CLI::App& root);
 void add_bench_command(CLI::App& root);
+void add_steps_command(CLI::App& root);
 
 }  // namespace segrun::app

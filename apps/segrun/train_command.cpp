@@ -4,14 +4,15 @@
 
 #include "apps/segrun/commands.h"
 #include "apps/segrun/training_flags.h"
-#include "training/trainer.h"
 #include "models/factory.h"
+#include "training/starting_weights.h"
+#include "training/trainer.h"
 
 namespace segrun::app {
 
+using training::run_training;
 using training::RunMetrics;
 using training::TrainConfig;
-using training::run_training;
 
 namespace {
 
@@ -38,6 +39,7 @@ void add_train_command(CLI::App& root) {
   cmd->callback([config, weights] {
     try {
       finalize_train_config(*config, *weights);
+      training::check_starting_weight_flags(*config);
     } catch (const std::invalid_argument& e) {
       throw CLI::ValidationError(e.what());
     }

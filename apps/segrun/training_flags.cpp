@@ -90,6 +90,27 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
   cmd.add_option("--lr", c.lr, "AdamW learning rate (the paper's 1e-4)")
       ->check(finite_positive())
       ->capture_default_str();
+  cmd.add_option("--weight-decay", c.weight_decay, "AdamW decoupled weight decay (the paper's 1e-4)")
+      ->check(finite_non_negative())
+      ->capture_default_str();
+  cmd.add_option("--clip-norm", c.clip_norm, "Clip the gradients at this global L2 norm (the paper's 1.0)")
+      ->check(finite_positive())
+      ->capture_default_str();
+  cmd.add_option_function<std::string>(
+         "--augment", [&c](const std::string& v) { c.augment = v == "default"; },
+         "Training augmentation: default (random flips and crops) or none")
+      ->check(CLI::IsMember({"none", "default"}));
+  cmd.add_option_function<std::string>(
+         "--shuffle", [&c](const std::string& v) { c.shuffle = v == "on"; },
+         "Training sample order: on (reshuffled every epoch, the default) or off (split order)")
+      ->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--init", c.init, "Start from this whole-model state dict (safetensors, PyTorch names)")
+      ->check(CLI::ExistingFile);
+  cmd.add_flag("--init-partial", c.init_partial,
+               "With --init: load the tensors that match and list the loaded, missing and unexpected keys");
+  cmd.add_option("--encoder-weights", c.encoder_weights,
+                 "DeepLabV3+: start the encoder from a ResNet-34 state dict (torchvision/timm names; fc.* ignored)")
+      ->check(CLI::ExistingFile);
   cmd.add_flag("--amp", c.amp, "FP16 mixed precision with dynamic loss scaling (CUDA only)");
   cmd.add_option("--device", c.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   cmd.add_option("--seed", c.seed, "Seed of every random stream")->check(whole_number_u64())->capture_default_str();

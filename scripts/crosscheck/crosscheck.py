@@ -1,10 +1,13 @@
-"""Independent PyTorch cross-check of segrun's parameter counts, losses and forward passes.
+"""Independent PyTorch cross-check of segrun's parameter counts, losses, forward passes and
+training trajectories.
 
-Runs `segrun info`, `segrun loss` and `segrun forward` on seeded random inputs and compares
-their outputs with the torch references in reference_losses.py and reference_models.py.
+Runs `segrun info`, `segrun loss`, `segrun forward` and `segrun steps` on seeded random inputs
+and compares their outputs with the torch references in reference_losses.py and
+reference_models.py.
 Prints one table row per check and exits 1 if any check fails (0 if torch is missing).
 """
 import argparse
+import copy
 import json
 import os
 import subprocess
@@ -231,6 +234,125 @@ def check_forward(segrun, workdir, table, name, classes, width, shape, seed, dev
     table.add(check, "max abs err / max|logit|", error, tolerance, error <= tolerance)
 
 
+# ----------------------------------------------------------------------------- (d) trajectory
+#
+# N AdamW steps with gradient clipping on one fixed batch, batch norm in training mode, from the
+# same f32 weights: segrun (f32) against torch in f64. Per step the loss and the gradient norm
+# before clipping; at the end every parameter and buffer.
+
+# (model, classes, width, (n, h, w)): small enough for a minute on two cores.
+TRAJECTORY_CASES = [
+    ("attention_unet", 5, 4, (2, 32, 48)),
+    ("deeplabv3plus", 5, 8, (4, 64, 64)),
+]
+TRAJECTORY = {"steps": 5, "lr": 1e-3, "weight_decay": 1e-2, "loss": "equal"}
+# Chosen below every step's gradient norm in these cases, so each step is clipped (checked).
+TRAJECTORY_CLIP_NORM = 0.05
+# Step 0 starts from identical weights: segrun's f32 loss and gradient norm against f64.
+TRAJECTORY_START_TOLERANCE = 1e-5
+# Later steps: Adam divides every gradient component by its own running magnitude, so components
+# that are tiny next to the f32 rounding of the large ones get steps of about lr whose sign is set
+# by rounding (biases that feed batch norm in training mode have an exact zero gradient and are
+# that case by construction). The trajectory therefore leaves the f64 one within a few steps in
+# any f32 implementation. The yardstick is PyTorch itself: the same steps in f32 against f64.
+# segrun passes when its error is at most TRAJECTORY_FLOOR_FACTOR times PyTorch-f32's, or below
+# the absolute tolerance (loss, grad norm and buffers: relative; the parameter update: relative
+# L2 error).
+TRAJECTORY_FLOOR_FACTOR = 2.0
+TRAJECTORY_TOLERANCES = (1e-4, 1e-4, 1e-2, 1e-4)
+
+
+def torch_trajectory(model, x, target, class_weight, clip_norm, dtype):
+    """Loss and pre-clip gradient norm per step and the final state, with torch.optim.AdamW."""
+    model = copy.deepcopy(model).to(dtype).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=TRAJECTORY["lr"], betas=(0.9, 0.999), eps=1e-8,
+                                  weight_decay=TRAJECTORY["weight_decay"])
+    images = torch.from_numpy(x).to(dtype).permute(0, 3, 1, 2)
+    labels = torch.from_numpy(target.astype(np.int64))
+    weight = torch.from_numpy(class_weight).to(dtype)
+    records = []
+    for _ in range(TRAJECTORY["steps"]):
+        optimizer.zero_grad()
+        logits = model(images).permute(0, 2, 3, 1)
+        loss = reference_losses.combined(logits, labels, reference_losses.CONFIGS[TRAJECTORY["loss"]], weight)
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+        optimizer.step()
+        records.append((float(loss), float(norm)))
+    state = {k: v.detach().numpy().astype(np.float64) for k, v in model.state_dict().items()}
+    return records, state
+
+
+def trajectory_errors(records, state, reference_records, reference_state, initial, compared, parameters):
+    """Worst relative loss and grad-norm errors over the steps; the error of the parameter update
+    (final - initial, all parameters as one vector) relative to its L2 norm; the worst buffer
+    (batch-norm running statistics, counters) error relative to max(|value|, 1)."""
+    loss = max(_scalar_error(r[0], o[0]) for r, o in zip(records, reference_records))
+    norm = max(_scalar_error(r[1], o[1]) for r, o in zip(records, reference_records))
+    difference = sum(float(((state[k] - reference_state[k]) ** 2).sum()) for k in compared if k in parameters)
+    update = sum(float(((reference_state[k] - initial[k]) ** 2).sum()) for k in compared if k in parameters)
+    buffers = max(float(np.abs(state[k] - reference_state[k]).max()) / max(float(np.abs(reference_state[k]).max()), 1.0)
+                  for k in compared if k not in parameters)
+    return loss, norm, (difference / update) ** 0.5, buffers
+
+
+def check_trajectory(segrun, workdir, table, name, classes, width, shape, seed):
+    n, h, w = shape
+    model = reference_models.make_model(name, 3, classes, width)
+    randomise(model, seed, (n, 3, h, w))
+    model.train()
+    init_path = os.path.join(workdir, "init.safetensors")
+    batch_path = os.path.join(workdir, "batch.safetensors")
+    out_dir = os.path.join(workdir, "steps-%s" % name)
+    save_state_dict(model, init_path)
+    rng = np.random.RandomState(seed)
+    x = rng.randn(n, h, w, 3).astype(np.float32)
+    target = rng.randint(0, classes, size=(n, h, w)).astype(np.uint8)
+    target[rng.rand(n, h, w) < 0.1] = 255
+    class_weight = rng.uniform(0.5, 2.0, size=classes).astype(np.float32)
+    safetensors_io.write(batch_path, {"input": x, "target": target, "class_weight": class_weight})
+    initial = {k: v.detach().numpy().astype(np.float64) for k, v in model.state_dict().items()}
+    start = time.time()
+    run_segrun(segrun, "steps", "--model", name, "--classes", str(classes), "--width", str(width),
+               "--init", init_path, "--batch-file", batch_path, "--steps", str(TRAJECTORY["steps"]),
+               "--lr", repr(TRAJECTORY["lr"]), "--weight-decay", repr(TRAJECTORY["weight_decay"]),
+               "--clip-norm", repr(TRAJECTORY_CLIP_NORM), "--loss", TRAJECTORY["loss"], "--out", out_dir)
+    seconds = time.time() - start
+    with open(os.path.join(out_dir, "steps.jsonl")) as f:
+        segrun_records = [(r["loss"], r["grad_norm"]) for r in (json.loads(line) for line in f if line.strip())]
+    segrun_state = {k: v.astype(np.float64) for k, v in
+                    safetensors_io.read(os.path.join(out_dir, "final.safetensors")).items()}
+    reference_records, reference_state = torch_trajectory(model, x, target, class_weight, TRAJECTORY_CLIP_NORM,
+                                                          torch.float64)
+    f32_records, f32_state = torch_trajectory(model, x, target, class_weight, TRAJECTORY_CLIP_NORM, torch.float32)
+    label = "trajectory %s w%d C=%d %dx%dx%d" % (name, width, classes, n, h, w)
+    print("  %s: segrun %.1f s" % (name, seconds))
+    for step, (r, t, f) in enumerate(zip(reference_records, segrun_records, f32_records)):
+        print("    step %d: loss f64 %.8f segrun %.8f torch-f32 %.8f; grad norm f64 %.6g segrun %.6g torch-f32 %.6g"
+              % (step, r[0], t[0], f[0], r[1], t[1], f[1]))
+    table.add(label, "steps (segrun/torch)", "%d/%d" % (len(segrun_records), len(reference_records)),
+              len(reference_records), len(segrun_records) == len(reference_records))
+    clipped = sum(1 for r in reference_records if r[1] > TRAJECTORY_CLIP_NORM)
+    table.add(label, "steps clipped", clipped, len(reference_records), clipped == len(reference_records))
+    missing = sorted(k for k, v in reference_state.items()
+                     if k not in segrun_state or segrun_state[k].shape != v.shape)
+    table.add(label, "final tensors absent/shape", len(missing), 0, not missing)
+    parameters = set(k for k, _ in model.named_parameters())
+    compared = [k for k in reference_state if k not in missing]
+    ours = trajectory_errors(segrun_records, segrun_state, reference_records, reference_state, initial, compared,
+                             parameters)
+    floor = trajectory_errors(f32_records, f32_state, reference_records, reference_state, initial, compared,
+                              parameters)
+    for index, metric in enumerate(("loss", "grad norm")):
+        error = _scalar_error(segrun_records[0][index], reference_records[0][index])
+        table.add(label, "step 0 rel err %s" % metric, error, TRAJECTORY_START_TOLERANCE,
+                  error <= TRAJECTORY_START_TOLERANCE)
+    for index, metric in enumerate(("max rel err loss", "max rel err grad norm", "rel L2 err weight update",
+                                      "max rel err buffers")):
+        tolerance = max(TRAJECTORY_TOLERANCES[index], TRAJECTORY_FLOOR_FACTOR * floor[index])
+        table.add(label, metric, ours[index], "%.2g (f32 %.2g)" % (tolerance, floor[index]), ours[index] <= tolerance)
+
+
 FORWARD_CASES = [
     ("attention_unet", 19, 64, (1, 64, 64)),
     ("deeplabv3plus", 19, 64, (1, 64, 64)),
@@ -248,7 +370,7 @@ def main():
     parser.add_argument("--segrun", default="build/segrun", help="path to the segrun binary")
     parser.add_argument("--large", action="store_true",
                         help="also compare full-width forwards at larger inputs (slower)")
-    parser.add_argument("--only", choices=("params", "losses", "forward"), help="run one group of checks")
+    parser.add_argument("--only", choices=("params", "losses", "forward", "trajectory"), help="run one group of checks")
     parser.add_argument("--device", default="cpu", help="device segrun runs the forward passes on (cpu or cuda)")
     parser.add_argument("--amp", action="store_true",
                         help="with --device cuda: also run each forward with FP16 convolutions (autocast)")
@@ -277,6 +399,9 @@ def main():
                 for amp in ((False, True) if args.amp else (False,)):
                     check_forward(args.segrun, workdir, table, name, classes, width, shape, 100 + seed,
                                   args.device, amp)
+        if args.only in (None, "trajectory"):
+            for seed, (name, classes, width, shape) in enumerate(TRAJECTORY_CASES):
+                check_trajectory(args.segrun, workdir, table, name, classes, width, shape, 200 + seed)
     failures = table.failures()
     print("%d checks, %d failed" % (len(table.rows), len(failures)))
     return 1 if failures else 0
