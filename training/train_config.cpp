@@ -23,6 +23,7 @@ const char* const kResumeKeys[] = {"model",
                                    "seed",
                                    "width",
                                    "class_weights",
+                                   "resize",
                                    "max_steps_per_epoch",
                                    "grad_probe_every"};
 
@@ -42,6 +43,7 @@ Json to_json(const TrainConfig& c) {
           {"seed", c.seed},
           {"width", c.width},
           {"class_weights", c.class_weights},
+          {"resize", c.resize},
           {"max_steps_per_epoch", c.max_steps_per_epoch},
           {"grad_probe_every", c.grad_probe_every},
           {"lr", c.lr},
@@ -54,8 +56,10 @@ Json to_json(const TrainConfig& c) {
 
 namespace {
 
-// The same folder given relative or absolute (or through a symbolic link) is the same root.
+// The same folder given relative or absolute (or through a symbolic link) is the same root; a run
+// stored before --resize existed resized with 4-tap bilinear.
 Json comparable(const char* key, const Json& value) {
+  if (std::string(key) == "resize" && value.is_null()) return "bilinear";
   if (std::string(key) != "root" || !value.is_string()) return value;
   std::error_code ec;
   const std::filesystem::path canonical = std::filesystem::weakly_canonical(value.get<std::string>(), ec);
