@@ -25,7 +25,7 @@ void write_sample(const test::ScratchDir& dir, const std::string& id, const data
 
 }  // namespace
 
-TEST_CASE("cache: built once, reused, rebuilt when the list or the size changes; class frequencies") {
+TEST_CASE("cache: built once, reused, rebuilt when the list, the size or the image filter changes; class frequencies") {
   test::ScratchDir dir("cache");
   write_sample(dir, "c_000000_000001", test::filled(4, 2, 1, 7));  // 8 road pixels
   data::Image half = test::filled(4, 2, 1, 26);                    // 4 car pixels, 4 ego vehicle (ignored)
