@@ -165,7 +165,7 @@ std::string file_stamp(const std::string& path) {
 uint64_t dataset_list_hash(const Dataset& dataset, ImageResize mode) {
   uint64_t h = 0xcbf29ce484222325ull;
   hash_bytes(h, dataset.info.name);
-  hash_bytes(h, mode == ImageResize::Area ? "area" : "bilinear");
+  hash_bytes(h, image_resize_name(mode));
   for (const LabelMap& map : dataset.label_maps) {
     hash_bytes(h, map.description);
     hash_bytes(h, std::string(map.train_id.begin(), map.train_id.end()));

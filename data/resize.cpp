@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace segrun::data {
@@ -17,7 +18,9 @@ void check_size(const Image& src, int width, int height) {
   }
 }
 
-uint8_t to_u8(double v) { return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L)); }
+uint8_t to_u8(double v) {
+  return static_cast<uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+}
 
 struct Tap {
   int lo, hi;
@@ -101,9 +104,35 @@ Image resize_nearest(const Image& src, int width, int height) {
   return dst;
 }
 
+const char* image_resize_name(ImageResize mode) {
+  switch (mode) {
+    case ImageResize::Antialias:
+      return "antialias";
+    case ImageResize::Area:
+      return "area";
+    case ImageResize::Bilinear:
+      break;
+  }
+  return "bilinear";
+}
+
+ImageResize parse_image_resize(const std::string& name) {
+  if (name == "antialias") return ImageResize::Antialias;
+  if (name == "bilinear") return ImageResize::Bilinear;
+  throw std::invalid_argument("unknown image resize filter '" + name + "' (known: antialias, bilinear)");
+}
+
 Image resize_image(const Image& src, int width, int height, ImageResize mode) {
   if (src.width == width && src.height == height) return src;
-  return mode == ImageResize::Area ? resize_area(src, width, height) : resize_bilinear(src, width, height);
+  switch (mode) {
+    case ImageResize::Antialias:
+      return resize_antialias(src, width, height);
+    case ImageResize::Area:
+      return resize_area(src, width, height);
+    case ImageResize::Bilinear:
+      break;
+  }
+  return resize_bilinear(src, width, height);
 }
 
 }  // namespace segrun::data

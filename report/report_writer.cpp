@@ -19,6 +19,14 @@ using training::write_file_atomic;
 
 namespace {
 
+// Runs stored before the filter was recorded used 4-tap bilinear.
+std::string resize_description(const std::string& filter) {
+  if (filter == "antialias")
+    return "the antialiasing filter (PIL's bilinear: triangle widened by the reduction factor)";
+  if (filter == "bilinear") return "4-tap bilinear (no antialiasing)";
+  return "`" + filter + "`";
+}
+
 std::string setup_text(const StudyData& study) {
   const Json& c = study.runs.front().config;
   std::ostringstream s;
@@ -28,7 +36,8 @@ std::string setup_text(const StudyData& study) {
     << c.value("weight_decay", 0.0) << ", StepLR " << c.value("lr_step", 0) << "/" << c.value("lr_gamma", 0.0)
     << ", clip " << c.value("clip_norm", 0.0) << ", " << (c.value("amp", false) ? "FP16 with loss scaling" : "FP32")
     << " on " << c.value("device", "cpu") << ", seed " << c.value("seed", 0) << ", model width " << c.value("width", 0)
-    << ", CE class weights `" << c.value("class_weights", "none") << "`.";
+    << ", CE class weights `" << c.value("class_weights", "none") << "`; images resized with "
+    << resize_description(c.value("resize", "bilinear")) << ", labels nearest.";
   return s.str();
 }
 
@@ -132,7 +141,6 @@ std::string panel_note(const RunData& a, const RunData& b, const std::vector<Pan
 }
 
 }  // namespace
-
 
 std::pair<const RunData*, const RunData*> comparison_pair(const StudyData& study, const ReportOptions& options) {
   const RunData* b = options.compare_b.empty() ? best_run(study, study.primary_model)

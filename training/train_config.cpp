@@ -23,6 +23,7 @@ const char* const kResumeKeys[] = {"model",
                                    "seed",
                                    "width",
                                    "class_weights",
+                                   "resize",
                                    "max_steps_per_epoch",
                                    "grad_probe_every",
                                    "augment",
@@ -49,6 +50,7 @@ Json to_json(const TrainConfig& c) {
           {"seed", c.seed},
           {"width", c.width},
           {"class_weights", c.class_weights},
+          {"resize", c.resize},
           {"max_steps_per_epoch", c.max_steps_per_epoch},
           {"grad_probe_every", c.grad_probe_every},
           {"lr", c.lr},
@@ -66,9 +68,11 @@ Json to_json(const TrainConfig& c) {
 
 namespace {
 
-// The same path given relative or absolute (or through a symbolic link) is the same root or file.
+// The same path given relative or absolute (or through a symbolic link) is the same root or file;
+// a run stored before --resize existed resized with 4-tap bilinear.
 Json comparable(const char* key, const Json& value) {
   const std::string name = key;
+  if (name == "resize" && value.is_null()) return "bilinear";
   const bool is_path = name == "root" || name == "init" || name == "encoder_weights";
   if (!is_path || !value.is_string() || value.get<std::string>().empty()) return value;
   std::error_code ec;

@@ -26,6 +26,9 @@ struct TrainConfig {
   uint64_t seed = 42;
   int width = 64;  // model width (channels of the first level)
   std::string class_weights = "enet";
+  // Image filter to the training size ("antialias": PIL's bilinear, or "bilinear": 4 taps);
+  // labels are always nearest.
+  std::string resize = "antialias";
   std::string out;
   std::string cache_dir;  // preprocessed splits; default: <parent of out>/.segrun-cache
   bool resume = false;

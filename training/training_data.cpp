@@ -14,8 +14,10 @@ std::string split_cache_path(const TrainConfig& config, const std::string& split
   const std::string root = std::filesystem::absolute(config.root).lexically_normal().string();
   const size_t root_hash = std::hash<std::string>{}(root)&0xffffffffu;
   char name[160];
-  std::snprintf(name, sizeof name, "%s-%08zx-%s-%dx%d.cache", config.dataset.c_str(), root_hash, split.c_str(),
-                config.width_px, config.height_px);
+  // The filter is in the name so runs with different filters keep their own caches; the cache's
+  // own key (data::dataset_list_hash) also includes it, so a mismatch rebuilds either way.
+  std::snprintf(name, sizeof name, "%s-%08zx-%s-%dx%d-%s.cache", config.dataset.c_str(), root_hash, split.c_str(),
+                config.width_px, config.height_px, config.resize.c_str());
   return join_path(config.cache_dir, name);
 }
 
@@ -28,11 +30,11 @@ TrainingData load_training_data(const TrainConfig& config) {
   make_directories(config.cache_dir);
   // Decoding the split is the only work running while the cache is built: every core helps.
   const int threads = config.loader_threads > 0 ? config.loader_threads : available_cpus();
-  d.train_cache = std::make_unique<data::SplitCache>(
-      data::SplitCache::open_or_build(d.train, split_cache_path(config, "train"), config.width_px, config.height_px,
-                                      data::ImageResize::Bilinear, threads));
+  const data::ImageResize filter = data::parse_image_resize(config.resize);
+  d.train_cache = std::make_unique<data::SplitCache>(data::SplitCache::open_or_build(
+      d.train, split_cache_path(config, "train"), config.width_px, config.height_px, filter, threads));
   d.val_cache = std::make_unique<data::SplitCache>(data::SplitCache::open_or_build(
-      d.val, split_cache_path(config, "val"), config.width_px, config.height_px, data::ImageResize::Bilinear, threads));
+      d.val, split_cache_path(config, "val"), config.width_px, config.height_px, filter, threads));
   const data::ClassFrequencies freq = data::class_frequencies(*d.train_cache, d.num_classes());
   d.class_weights = losses::class_weights(config.class_weights, freq.frequencies);
   for (const data::Sample& s : d.val.samples) d.val_ids.push_back(s.id);

@@ -7,7 +7,6 @@
 #include "apps/segrun/commands.h"
 #include "apps/segrun/flag_limits.h"
 #include "apps/segrun/training_flags.h"
-#include "training/validation.h"
 #include "data/augment.h"
 #include "data/dataset.h"
 #include "data/resize.h"
@@ -15,13 +14,14 @@
 #include "models/factory.h"
 #include "nn/safetensors.h"
 #include "nn/state_dict.h"
+#include "training/validation.h"
 
 namespace segrun::app {
 
 using training::read_json_file;
 
-using training::Json;
 using training::argmax_labels;
+using training::Json;
 
 namespace fs = std::filesystem;
 
@@ -38,6 +38,9 @@ struct PredictOptions {
 struct PredictSetup {
   int classes = 19, width = 64, size_w = 512, size_h = 256;
   std::vector<data::Rgb> palette;
+  // The training run's image filter, so predictions see inputs prepared as in training; weights
+  // without config.json, or from a run that predates the choice, had 4-tap bilinear.
+  data::ImageResize filter = data::ImageResize::Bilinear;
 };
 
 PredictSetup resolve_setup(const PredictOptions& o) {
@@ -51,6 +54,7 @@ PredictSetup resolve_setup(const PredictOptions& o) {
     s.size_h = c.at("size")[1];
     s.palette.clear();
     for (const Json& rgb : c.at("palette")) s.palette.push_back({rgb[0], rgb[1], rgb[2]});
+    s.filter = data::parse_image_resize(c.value("resize", "bilinear"));
   }
   if (!o.size.empty()) parse_size(o.size, s.size_w, s.size_h);
   return s;
@@ -102,8 +106,8 @@ void check_outputs(const std::string& out, const std::vector<fs::path>& inputs) 
 }
 
 // (1,H,W,3) ImageNet-normalised floats of the image resized to the model's input size.
-Tensor normalised_input(const data::Image& image, int width, int height) {
-  const data::Image resized = data::resize_image(image, width, height, data::ImageResize::Bilinear);
+Tensor normalised_input(const data::Image& image, int width, int height, data::ImageResize filter) {
+  const data::Image resized = data::resize_image(image, width, height, filter);
   std::vector<float> values(resized.pixels.size());
   for (size_t i = 0; i < values.size(); ++i) {
     const size_t c = i % 3;
@@ -138,7 +142,7 @@ void run_predict(const PredictOptions& o) {
   fs::create_directories(o.out);
   for (const fs::path& path : inputs) {
     const data::Image image = data::read_rgb_image(path.string());
-    const Tensor logits = model->forward(normalised_input(image, setup.size_w, setup.size_h).to(device));
+    const Tensor logits = model->forward(normalised_input(image, setup.size_w, setup.size_h, setup.filter).to(device));
     data::Image labels = data::make_image(setup.size_w, setup.size_h, 1);
     labels.pixels = argmax_labels(logits);
     labels = data::resize_nearest(labels, image.width, image.height);

@@ -119,6 +119,12 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
       ->capture_default_str();
   cmd.add_option("--class-weights", c.class_weights, "CE class weights: enet, median, none or a file")
       ->capture_default_str();
+  cmd.add_option("--resize", c.resize,
+                 "Image filter to --size: antialias (PIL's bilinear: the filter widens with the reduction "
+                 "factor when shrinking, plain bilinear when enlarging) or bilinear (4 taps both ways); "
+                 "labels are always nearest")
+      ->check(CLI::IsMember({"antialias", "bilinear"}))
+      ->capture_default_str();
   cmd.add_option("--cache-dir", c.cache_dir, "Preprocessed-split cache (default: .segrun-cache next to the run)");
   cmd.add_option("--threads", c.threads, "CPU threads for the kernels (0 = all)")->check(CLI::Range(0, kMaxThreads));
   cmd.add_option("--loader-threads", c.loader_threads, "Batch preparation threads (0 = half the available cores)")

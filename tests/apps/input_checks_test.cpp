@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "training/checkpoint.h"
-#include "report/run_data.h"
 #include "nn/safetensors.h"
+#include "report/run_data.h"
 #include "tests/apps/app_test_util.h"
+#include "training/checkpoint.h"
 
 namespace segrun::test {
 
@@ -149,7 +149,7 @@ TEST_CASE("report reads ablation.json's run order without use-after-free") {
   for (const char* run : {"b-run", "a-run"}) {
     fs::create_directories(dir.str(run));
     training::write_json_atomic(dir.str(std::string(run) + "/config.json"),
-                           {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y"}}});
+                                {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y"}}});
   }
   training::write_json_atomic(dir.str("ablation.json"), {{"model", "attention_unet"}, {"runs", {"b-run", "a-run"}}});
   const report::StudyData study = report::load_study(dir.str());
@@ -163,9 +163,9 @@ TEST_CASE("report over runs with different class counts names both runs") {
   fs::create_directories(dir.str("a"));
   fs::create_directories(dir.str("b"));
   training::write_json_atomic(dir.str("a/config.json"),
-                         {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y"}}});
+                              {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y"}}});
   training::write_json_atomic(dir.str("b/config.json"),
-                         {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y", "z"}}});
+                              {{"model", "attention_unet"}, {"loss", "equal"}, {"class_names", {"x", "y", "z"}}});
   const CliResult r = run_segrun({"report", dir.str()});
   CHECK(r.code != 0);
   const std::string line = first_line(r.err);
@@ -218,6 +218,32 @@ TEST_CASE("a broken checkpoint's loop state is an error naming the file and the 
       run_segrun(concat({"train", "--resume", "--out", run, "--max-steps-per-epoch", "1"}, tiny_training_flags(1)));
   CHECK(r.code == 1);
   CHECK_MESSAGE(first_line(r.err).find("segrun.loop_state") != std::string::npos, r.err);
+}
+
+TEST_CASE("--resize: an unknown filter is refused naming the flag; config.json records the filter") {
+  check_refused(train_args({"--resize", "bicubic"}), "--resize");
+  CHECK(training::read_json_file(tiny_run() + "/config.json").at("resize") == "antialias");
+}
+
+TEST_CASE("--resume refuses another --resize; a run stored without one resized with bilinear") {
+  ScratchDir dir("resume_resize");
+  const std::string out = dir.str("run");
+  const std::vector<std::string> start = {"train", "--out", out, "--max-steps-per-epoch", "1"};
+  const CliResult first = run_segrun(concat(concat(start, {"--stop-after-epochs", "1"}), tiny_training_flags(2)));
+  REQUIRE_MESSAGE(first.code == 0, first.err);
+  const std::vector<std::string> resume_bilinear =
+      concat(concat(start, {"--resume", "--resize", "bilinear"}), tiny_training_flags(2));
+  const CliResult refused = run_segrun(resume_bilinear);
+  CHECK(refused.code != 0);
+  CHECK_MESSAGE(first_line(refused.err).find("--resize \"antialias\", not \"bilinear\"") != std::string::npos,
+                refused.err);
+  // A config.json from before the filter was recorded: its runs resized with 4-tap bilinear.
+  training::Json config = training::read_json_file(out + "/config.json");
+  config.erase("resize");
+  std::ofstream(out + "/config.json") << config.dump(2);
+  const CliResult resumed = run_segrun(resume_bilinear);
+  CHECK_MESSAGE(resumed.code == 0, resumed.err);
+  CHECK(fs::exists(out + "/metrics.json"));
 }
 
 TEST_CASE("--resume accepts the same root given relative or absolute") {

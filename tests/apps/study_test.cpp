@@ -37,10 +37,10 @@ std::vector<training::Json> log_without_times(const std::string& run_dir) {
 TEST_CASE("a two-configuration, one-epoch ablation writes every report section") {
   ScratchDir dir("study");
   const std::string out = dir.str("study");
-  const CliResult r =
-      run_segrun(concat({"ablation", "--model", "attention_unet", "--configs", "ce_only,dice_dominant", "--then",
-                         "deeplabv3plus", "--out", out, "--max-steps-per-epoch", "1", "--grad-probe-every", "1"},
-                        tiny_training_flags(1)));
+  const CliResult r = run_segrun(
+      concat({"ablation", "--model", "attention_unet", "--configs", "ce_only,dice_dominant", "--then", "deeplabv3plus",
+              "--out", out, "--max-steps-per-epoch", "1", "--grad-probe-every", "1", "--resize", "bilinear"},
+             tiny_training_flags(1)));
   REQUIRE_MESSAGE(r.code == 0, r.err);
   const training::Json study = training::read_json_file(out + "/ablation.json");
   CHECK(study.at("runs").size() == 3);
@@ -50,6 +50,9 @@ TEST_CASE("a two-configuration, one-epoch ablation writes every report section")
         "## Qualitative comparison", "## Per-class IoU", "DeepLabV3+", " pp"}) {
     CHECK_MESSAGE(contains(md, section), section);
   }
+  // The image filter reaches every run and the report's setup.
+  CHECK(training::read_json_file(out + "/deeplabv3plus-ce_only/config.json").at("resize") == "bilinear");
+  CHECK(contains(md, "images resized with 4-tap bilinear"));
   const std::string html = training::read_text_file(out + "/report.html");
   CHECK(contains(html, "<svg"));
   CHECK(contains(html, "data:image/png;base64,"));
@@ -61,7 +64,7 @@ TEST_CASE("a two-configuration, one-epoch ablation writes every report section")
   const auto metrics_time = std::filesystem::last_write_time(out + "/attention_unet-ce_only/metrics.json");
   const CliResult again =
       run_segrun(concat({"ablation", "--configs", "ce_only,dice_dominant", "--then", "deeplabv3plus", "--out", out,
-                         "--max-steps-per-epoch", "1", "--grad-probe-every", "1"},
+                         "--max-steps-per-epoch", "1", "--grad-probe-every", "1", "--resize", "bilinear"},
                         tiny_training_flags(1)));
   CHECK(again.code == 0);
   CHECK(std::filesystem::last_write_time(out + "/attention_unet-ce_only/metrics.json") == metrics_time);

@@ -25,7 +25,7 @@ void write_sample(const test::ScratchDir& dir, const std::string& id, const data
 
 }  // namespace
 
-TEST_CASE("cache: built once, reused, rebuilt when the list or the size changes; class frequencies") {
+TEST_CASE("cache: built once, reused, rebuilt when the list, the size or the image filter changes; class frequencies") {
   test::ScratchDir dir("cache");
   write_sample(dir, "c_000000_000001", test::filled(4, 2, 1, 7));  // 8 road pixels
   data::Image half = test::filled(4, 2, 1, 26);                    // 4 car pixels, 4 ego vehicle (ignored)
@@ -62,6 +62,15 @@ TEST_CASE("cache: built once, reused, rebuilt when the list or the size changes;
     CHECK(grown.count() == 3);
     CHECK(grown.labels(2)[0] == 10);
     CHECK(data::class_frequencies(grown, 19).pixel_counts[10] == 8);
+  }
+  {
+    // Another image filter is another cache content.
+    const auto open_antialiased = [&] {
+      return data::SplitCache::open_or_build(data::open_cityscapes(dir.str(), "train"), path, 4, 2,
+                                             data::ImageResize::Antialias);
+    };
+    CHECK(open_antialiased().was_rebuilt());
+    CHECK_FALSE(open_antialiased().was_rebuilt());
   }
   const data::SplitCache smaller =
       data::SplitCache::open_or_build(data::open_cityscapes(dir.str(), "train"), path, 2, 1);
@@ -108,6 +117,20 @@ TEST_CASE("synth: all 19 classes occur, sky and road dominate, thin classes are 
   }
   CHECK(count[13] < road);      // cars
   CHECK(count[2] > count[13]);  // buildings larger than cars
+}
+
+TEST_CASE("cache: antialiased split identical whatever the decoding thread count") {
+  test::ScratchDir dir("cache-threads");
+  data::write_synth_dataset({dir.str(), 7, 0, 96, 48, 3, 2});
+  const auto build = [&](int threads) {
+    const std::string path = dir.str("train-" + std::to_string(threads) + ".bin");
+    const data::SplitCache cache = data::SplitCache::open_or_build(data::open_cityscapes(dir.str(), "train"), path, 32,
+                                                                   16, data::ImageResize::Antialias, threads);
+    std::vector<uint8_t> bytes;
+    for (size_t i = 0; i < cache.count(); ++i) bytes.insert(bytes.end(), cache.image(i), cache.image(i) + 32 * 16 * 3);
+    return bytes;
+  };
+  CHECK(build(1) == build(3));
 }
 
 TEST_CASE("loader: same batches whatever the thread count; order and augmentation keyed by seed and epoch") {

@@ -1,10 +1,12 @@
 #include <doctest/doctest.h>
 
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "data/augment.h"
 #include "data/resize.h"
+#include "tests/data/pil_resize_reference.h"
 
 using namespace segrun;
 
@@ -29,6 +31,41 @@ TEST_CASE("resize: bilinear with half-pixel centres, area averaging, nearest for
   CHECK(data::resize_nearest(row({1, 2, 3, 4}), 8, 1).pixels == std::vector<uint8_t>{1, 1, 2, 2, 3, 3, 4, 4});
   CHECK_THROWS_WITH_AS(data::resize_nearest(row({1}), 0, 1), "resize: sizes must be positive, got 1x1 -> 0x1",
                        std::invalid_argument);
+}
+
+TEST_CASE("resize: antialias is PIL's bilinear, widened by the reduction factor when shrinking") {
+  // 9 -> 3 by hand: output 0 is centred at 1.5 with support 3, so source pixels 0..4 weigh
+  // 1 - |j + 0.5 - 1.5| / 3 = 2/3, 1, 2/3, 1/3, 0; (2/3*198 + 126 + 2/3*129 + 1/3*107) / (8/3) = 142.4.
+  // Four-tap bilinear would read only pixels 1 and 2 there (src x = 1): 126.
+  const data::Image shrunk = data::resize_antialias(row({198, 126, 129, 107, 75, 251, 226, 251, 84}), 3, 1);
+  CHECK(shrunk.pixels[0] == 142);
+  CHECK(data::resize_bilinear(row({198, 126, 129, 107, 75, 251, 226, 251, 84}), 3, 1).pixels[0] == 126);
+  // Enlarging keeps support 1: plain bilinear between neighbours, 0 25 75 100 as above.
+  CHECK(data::resize_antialias(row({0, 100}), 4, 1).pixels == std::vector<uint8_t>{0, 25, 75, 100});
+  CHECK_THROWS_WITH_AS(data::resize_antialias(row({1}), 0, 1), "resize: sizes must be positive, got 1x1 -> 0x1",
+                       std::invalid_argument);
+}
+
+TEST_CASE("resize: antialias equals Pillow's Image.resize(BILINEAR) byte for byte") {
+  // tests/data/pil_resize_reference.h is written by scripts/pil-resize-reference.py with Pillow.
+  for (const PilResizeCase& c : pil_resize_cases()) {
+    CAPTURE(c.name);
+    data::Image src = data::make_image(c.src_width, c.src_height, c.channels);
+    REQUIRE(src.pixels.size() == c.src.size());
+    src.pixels = c.src;
+    const data::Image out = data::resize_image(src, c.dst_width, c.dst_height, data::ImageResize::Antialias);
+    CHECK(out.width == c.dst_width);
+    CHECK(out.height == c.dst_height);
+    CHECK(out.pixels == c.expected);
+  }
+}
+
+TEST_CASE("resize: filter names for --resize and the cache key") {
+  CHECK(data::parse_image_resize("antialias") == data::ImageResize::Antialias);
+  CHECK(data::parse_image_resize("bilinear") == data::ImageResize::Bilinear);
+  CHECK(std::string(data::image_resize_name(data::ImageResize::Area)) == "area");
+  CHECK_THROWS_WITH_AS(data::parse_image_resize("bicubic"),
+                       "unknown image resize filter 'bicubic' (known: antialias, bilinear)", std::invalid_argument);
 }
 
 TEST_CASE("augment: colour operations follow torchvision's definitions") {
