@@ -34,7 +34,7 @@ void sync_check(const char* op, const char* file, int line);
     const cublasStatus_t segrun_status_ = (call);                                    \
     if (segrun_status_ != CUBLAS_STATUS_SUCCESS)                                     \
       ::segrun::cuda::throw_cublas_error(segrun_status_, #call, __FILE__, __LINE__); \
-    ::segrun::cuda::sync_check(#call, __FILE__, __LINE__);                         \
+    ::segrun::cuda::sync_check(#call, __FILE__, __LINE__);                           \
   } while (0)
 
 #define SEGRUN_CUDNN_CHECK(call)                                                    \
@@ -42,7 +42,7 @@ void sync_check(const char* op, const char* file, int line);
     const cudnnStatus_t segrun_status_ = (call);                                    \
     if (segrun_status_ != CUDNN_STATUS_SUCCESS)                                     \
       ::segrun::cuda::throw_cudnn_error(segrun_status_, #call, __FILE__, __LINE__); \
-    ::segrun::cuda::sync_check(#call, __FILE__, __LINE__);                        \
+    ::segrun::cuda::sync_check(#call, __FILE__, __LINE__);                          \
   } while (0)
 
 // After a kernel launch: launch-configuration errors surface here, named by the kernel.

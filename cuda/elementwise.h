@@ -31,5 +31,4 @@ void add_inplace(DType dt, void* dst, const void* src, int64_t n, cudaStream_t s
 void cast(DType src_dtype, const void* src, DType dst_dtype, void* dst, int64_t n, cudaStream_t stream);
 void fill(DType dt, void* dst, double value, int64_t n, cudaStream_t stream);
 
-
 }  // namespace segrun::cuda

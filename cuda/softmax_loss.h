@@ -20,7 +20,7 @@ struct SoftmaxLossArgs {
   float w_ce = 1.0f, w_dice = 0.0f, w_focal = 0.0f;
   float focal_alpha = 1.0f, focal_gamma = 2.0f;
   float dice_eps = 1e-6f;
-  bool dice_mask_absent = false;  // drop classes absent from the target from the Dice mean
+  bool dice_mask_absent = false;    // drop classes absent from the target from the Dice mean
   int ignore_index = kIgnoreLabel;  // labels outside [0, classes) are ignored as well
 };
 

@@ -10,10 +10,14 @@ namespace segrun::data {
 
 namespace {
 
-float clamp01(float v) { return std::min(1.0f, std::max(0.0f, v)); }
+float clamp01(float v) {
+  return std::min(1.0f, std::max(0.0f, v));
+}
 
 // ITU-R 601-2 luma, as torchvision rgb_to_grayscale.
-float grey(const float* p) { return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]; }
+float grey(const float* p) {
+  return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+}
 
 // torchvision _rgb2hsv.
 void rgb_to_hsv(const float* p, float& h, float& s, float& v) {

@@ -18,9 +18,13 @@ std::ifstream open_text(const std::string& path, const std::string& what) {
   return in;
 }
 
-bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
+bool blank(const std::string& line) {
+  return line.find_first_not_of(" \t\r") == std::string::npos;
+}
 
-std::string where(const std::string& path, int line_no) { return path + ":" + std::to_string(line_no); }
+std::string where(const std::string& path, int line_no) {
+  return path + ":" + std::to_string(line_no);
+}
 
 // `image label` lines, paths relative to the list file's folder.
 std::vector<Sample> read_pair_list(const std::string& path, const std::string& what) {

@@ -88,11 +88,17 @@ Image make_image(int width, int height, int channels, uint8_t fill) {
   return image;
 }
 
-std::string temporary_path(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
+std::string temporary_path(const std::string& path) {
+  return path + ".tmp." + std::to_string(::getpid());
+}
 
-Image read_rgb_image(const std::string& path) { return decode(path, 3, false); }
+Image read_rgb_image(const std::string& path) {
+  return decode(path, 3, false);
+}
 
-Image read_label_image(const std::string& path) { return decode(path, 1, true); }
+Image read_label_image(const std::string& path) {
+  return decode(path, 1, true);
+}
 
 void write_png(const std::string& path, const Image& image) {
   if (image.width <= 0 || image.height <= 0 ||

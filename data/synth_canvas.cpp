@@ -6,7 +6,9 @@
 namespace segrun::data {
 
 namespace {
-int clamp_to(float v, int hi) { return std::clamp(static_cast<int>(std::lround(v)), 0, hi); }
+int clamp_to(float v, int hi) {
+  return std::clamp(static_cast<int>(std::lround(v)), 0, hi);
+}
 }  // namespace
 
 Canvas::Canvas(int width, int height)

@@ -12,10 +12,16 @@ namespace {
 thread_local bool t_grad_mode = true;
 }
 
-bool grad_mode_enabled() { return t_grad_mode; }
+bool grad_mode_enabled() {
+  return t_grad_mode;
+}
 
-NoGradGuard::NoGradGuard() : previous_(t_grad_mode) { t_grad_mode = false; }
-NoGradGuard::~NoGradGuard() { t_grad_mode = previous_; }
+NoGradGuard::NoGradGuard() : previous_(t_grad_mode) {
+  t_grad_mode = false;
+}
+NoGradGuard::~NoGradGuard() {
+  t_grad_mode = previous_;
+}
 
 bool any_requires_grad(const std::vector<Tensor>& inputs) {
   if (!t_grad_mode) return false;
@@ -38,8 +44,10 @@ Tensor record(const char* name, Tensor out, const std::vector<Tensor>& inputs, B
   for (const Tensor& t : inputs) {
     Edge e;
     if (t.defined() && t.requires_grad()) {
-      if (t.grad_fn()) e.fn = t.grad_fn();
-      else e.leaf = t.impl_ptr();
+      if (t.grad_fn())
+        e.fn = t.grad_fn();
+      else
+        e.leaf = t.impl_ptr();
     }
     node->needs_grad.push_back(e.active());
     node->next.push_back(std::move(e));
@@ -53,8 +61,8 @@ Tensor record(const char* name, Tensor out, const std::vector<Tensor>& inputs, B
 }
 
 void accumulate_into(Tensor& dst, const Tensor& src) {
-  SEGRUN_CHECK_ARG(dst.shape() == src.shape(), "backward: gradient shape ", shape_str(src.shape()),
-                   " does not match ", shape_str(dst.shape()));
+  SEGRUN_CHECK_ARG(dst.shape() == src.shape(), "backward: gradient shape ", shape_str(src.shape()), " does not match ",
+                   shape_str(dst.shape()));
   add_inplace(dst, src);
 }
 
@@ -111,8 +119,8 @@ void backward(const Tensor& root, const Tensor& grad_root) {
     grads.erase(found);
     std::vector<Tensor> in_grads = node->backward(g);
     node->backward = nullptr;  // frees the saved tensors now
-    SEGRUN_CHECK_ARG(in_grads.size() == node->next.size(), "backward: node ", node->name, " returned ",
-                     in_grads.size(), " gradients for ", node->next.size(), " inputs");
+    SEGRUN_CHECK_ARG(in_grads.size() == node->next.size(), "backward: node ", node->name, " returned ", in_grads.size(),
+                     " gradients for ", node->next.size(), " inputs");
     for (size_t i = 0; i < node->next.size(); ++i) {
       const Edge& e = node->next[i];
       if (!e.active() || !in_grads[i].defined()) continue;
@@ -120,8 +128,10 @@ void backward(const Tensor& root, const Tensor& grad_root) {
         accumulate_leaf(e.leaf.get(), in_grads[i]);
       } else {
         auto slot = grads.find(e.fn.get());
-        if (slot == grads.end()) grads.emplace(e.fn.get(), in_grads[i]);
-        else slot->second = add(slot->second, in_grads[i]);  // out of place: either may alias saved data
+        if (slot == grads.end())
+          grads.emplace(e.fn.get(), in_grads[i]);
+        else
+          slot->second = add(slot->second, in_grads[i]);  // out of place: either may alias saved data
       }
     }
   }

@@ -5,11 +5,11 @@
 namespace segrun {
 
 struct CudaInfo {
-  bool built = false;          // compiled with the CUDA backend
+  bool built = false;           // compiled with the CUDA backend
   std::string runtime_version;  // e.g. "13.0"
   std::string cudnn_version;
   std::string cublas_version;
-  std::string device_name;      // empty when no GPU is visible
+  std::string device_name;  // empty when no GPU is visible
 };
 
 CudaInfo cuda_info();

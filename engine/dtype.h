@@ -10,7 +10,9 @@ enum class DType : uint8_t { F32, F64, F16, I32, U8 };
 
 size_t dtype_size(DType t);
 const char* dtype_name(DType t);
-inline bool is_floating(DType t) { return t == DType::F32 || t == DType::F64 || t == DType::F16; }
+inline bool is_floating(DType t) {
+  return t == DType::F32 || t == DType::F64 || t == DType::F16;
+}
 
 enum class DeviceType : uint8_t { CPU, CUDA };
 

@@ -21,9 +21,9 @@ template <typename... Parts>
   throw std::invalid_argument(cat_str(parts...));
 }
 
-#define SEGRUN_CHECK_ARG(cond, ...)                      \
-  do {                                                   \
-    if (!(cond)) ::segrun::throw_invalid(__VA_ARGS__);   \
+#define SEGRUN_CHECK_ARG(cond, ...)                    \
+  do {                                                 \
+    if (!(cond)) ::segrun::throw_invalid(__VA_ARGS__); \
   } while (0)
 
 }  // namespace segrun

@@ -15,7 +15,9 @@ inline uint64_t mix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-inline uint64_t random_bits(uint64_t seed, uint64_t counter) { return mix64(mix64(seed) ^ counter); }
+inline uint64_t random_bits(uint64_t seed, uint64_t counter) {
+  return mix64(mix64(seed) ^ counter);
+}
 
 // Uniform in [0, 1) with 53 random bits.
 inline double random_unit(uint64_t seed, uint64_t counter) {
@@ -29,7 +31,10 @@ class Generator {
   explicit Generator(uint64_t seed = 42, uint64_t offset = 0) : seed_(seed), offset_(offset) {}
   uint64_t seed() const { return seed_; }
   uint64_t offset() const { return offset_; }
-  void set_state(uint64_t seed, uint64_t offset) { seed_ = seed; offset_ = offset; }
+  void set_state(uint64_t seed, uint64_t offset) {
+    seed_ = seed;
+    offset_ = offset;
+  }
 
   double next_unit() { return random_unit(seed_, offset_++); }
   double next_uniform(double lo, double hi) { return lo + (hi - lo) * next_unit(); }
@@ -39,7 +44,8 @@ class Generator {
 
   // Tensors on the CPU (f32/f64), then moved to `device`.
   Tensor uniform(const Shape& shape, double lo, double hi, DType dtype = DType::F32, Device device = Device::cpu());
-  Tensor normal(const Shape& shape, double mean, double stddev, DType dtype = DType::F32, Device device = Device::cpu());
+  Tensor normal(const Shape& shape, double mean, double stddev, DType dtype = DType::F32,
+                Device device = Device::cpu());
 
  private:
   uint64_t seed_;

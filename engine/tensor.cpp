@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <sstream>
 
@@ -21,27 +21,39 @@ namespace segrun {
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case DType::F32: return 4;
-    case DType::F64: return 8;
-    case DType::F16: return 2;
-    case DType::I32: return 4;
-    case DType::U8: return 1;
+    case DType::F32:
+      return 4;
+    case DType::F64:
+      return 8;
+    case DType::F16:
+      return 2;
+    case DType::I32:
+      return 4;
+    case DType::U8:
+      return 1;
   }
   return 0;
 }
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::F32: return "f32";
-    case DType::F64: return "f64";
-    case DType::F16: return "f16";
-    case DType::I32: return "i32";
-    case DType::U8: return "u8";
+    case DType::F32:
+      return "f32";
+    case DType::F64:
+      return "f64";
+    case DType::F16:
+      return "f16";
+    case DType::I32:
+      return "i32";
+    case DType::U8:
+      return "u8";
   }
   return "?";
 }
 
-std::string Device::str() const { return is_cpu() ? "cpu" : "cuda:" + std::to_string(index); }
+std::string Device::str() const {
+  return is_cpu() ? "cpu" : "cuda:" + std::to_string(index);
+}
 
 Device Device::parse(const std::string& s) {
   if (s == "cpu") return cpu();
@@ -123,7 +135,8 @@ Storage::Storage(size_t bytes, Device device) : bytes_(bytes), device_(device) {
     if (!data_) throw std::bad_alloc();
   } else {
     const DeviceAllocator* a = cuda_allocator();
-    if (!a) throw std::runtime_error("tensor: cuda device requested but segrun was built without CUDA or no GPU is present");
+    if (!a)
+      throw std::runtime_error("tensor: cuda device requested but segrun was built without CUDA or no GPU is present");
     data_ = a->allocate(n);
   }
 }
@@ -192,12 +205,22 @@ Tensor from_typed(const std::vector<T>& v, const Shape& shape, DType dt) {
 }
 }  // namespace
 
-Tensor Tensor::from_vector(const std::vector<float>& v, const Shape& s) { return from_typed(v, s, DType::F32); }
-Tensor Tensor::from_vector(const std::vector<double>& v, const Shape& s) { return from_typed(v, s, DType::F64); }
-Tensor Tensor::from_vector(const std::vector<int32_t>& v, const Shape& s) { return from_typed(v, s, DType::I32); }
-Tensor Tensor::from_vector(const std::vector<uint8_t>& v, const Shape& s) { return from_typed(v, s, DType::U8); }
+Tensor Tensor::from_vector(const std::vector<float>& v, const Shape& s) {
+  return from_typed(v, s, DType::F32);
+}
+Tensor Tensor::from_vector(const std::vector<double>& v, const Shape& s) {
+  return from_typed(v, s, DType::F64);
+}
+Tensor Tensor::from_vector(const std::vector<int32_t>& v, const Shape& s) {
+  return from_typed(v, s, DType::I32);
+}
+Tensor Tensor::from_vector(const std::vector<uint8_t>& v, const Shape& s) {
+  return from_typed(v, s, DType::U8);
+}
 
-const Shape& Tensor::shape() const { return impl_->shape; }
+const Shape& Tensor::shape() const {
+  return impl_->shape;
+}
 
 int64_t Tensor::size(int64_t d) const {
   const int64_t n = dim();
@@ -206,9 +229,15 @@ int64_t Tensor::size(int64_t d) const {
   return impl_->shape[static_cast<size_t>(d)];
 }
 
-int64_t Tensor::numel() const { return shape_numel(impl_->shape); }
-DType Tensor::dtype() const { return impl_->dtype; }
-Device Tensor::device() const { return impl_->storage->device(); }
+int64_t Tensor::numel() const {
+  return shape_numel(impl_->shape);
+}
+DType Tensor::dtype() const {
+  return impl_->dtype;
+}
+Device Tensor::device() const {
+  return impl_->storage->device();
+}
 
 std::string Tensor::str() const {
   if (!defined()) return "undefined";
@@ -219,7 +248,9 @@ void* Tensor::raw_data() const {
   return static_cast<char*>(impl_->storage->data()) + impl_->offset * static_cast<int64_t>(dtype_size(impl_->dtype));
 }
 
-bool Tensor::same_storage(const Tensor& o) const { return impl_->storage == o.impl_->storage; }
+bool Tensor::same_storage(const Tensor& o) const {
+  return impl_->storage == o.impl_->storage;
+}
 
 namespace {
 Tensor alias(const Tensor& t, const Shape& shape, int64_t offset) {
@@ -281,7 +312,9 @@ Tensor Tensor::to(Device d) const {
   return record("to_device", out, {*this}, [src](const Tensor& g) { return std::vector<Tensor>{g.to(src)}; });
 }
 
-Tensor Tensor::to(DType dt) const { return cast(*this, dt); }
+Tensor Tensor::to(DType dt) const {
+  return cast(*this, dt);
+}
 
 Tensor Tensor::contiguous_copy_on(Device d, DType dt) const {
   Tensor t = dt == dtype() ? *this : cast(detach(), dt);
@@ -300,21 +333,30 @@ void Tensor::copy_from(const Tensor& src) {
   }
   const DeviceAllocator* a = cuda_allocator();
   if (!a) throw std::runtime_error("copy: cuda tensor in a build without CUDA");
-  if (device().is_cuda() && src.device().is_cuda()) a->copy_device(raw_data(), src.raw_data(), n);
-  else a->copy_host(raw_data(), src.raw_data(), n, device().is_cuda());
+  if (device().is_cuda() && src.device().is_cuda())
+    a->copy_device(raw_data(), src.raw_data(), n);
+  else
+    a->copy_host(raw_data(), src.raw_data(), n, device().is_cuda());
 }
 
-void Tensor::fill_(double value) { fill(*this, value); }
+void Tensor::fill_(double value) {
+  fill(*this, value);
+}
 
 double Tensor::at(int64_t i) const {
   SEGRUN_CHECK_ARG(device().is_cpu(), "at: tensor is on ", device().str(), "; move it to the cpu first");
   SEGRUN_CHECK_ARG(i >= 0 && i < numel(), "at: index ", i, " out of range for ", str());
   switch (dtype()) {
-    case DType::F32: return data<float>()[i];
-    case DType::F64: return data<double>()[i];
-    case DType::F16: return half_to_float(data<uint16_t>()[i]);
-    case DType::I32: return data<int32_t>()[i];
-    case DType::U8: return data<uint8_t>()[i];
+    case DType::F32:
+      return data<float>()[i];
+    case DType::F64:
+      return data<double>()[i];
+    case DType::F16:
+      return half_to_float(data<uint16_t>()[i]);
+    case DType::I32:
+      return data<int32_t>()[i];
+    case DType::U8:
+      return data<uint8_t>()[i];
   }
   return 0;
 }
@@ -336,7 +378,9 @@ std::vector<float> Tensor::to_float_vector() const {
   return std::vector<float>(d.begin(), d.end());
 }
 
-bool Tensor::requires_grad() const { return impl_->requires_grad; }
+bool Tensor::requires_grad() const {
+  return impl_->requires_grad;
+}
 
 Tensor& Tensor::set_requires_grad(bool r) {
   SEGRUN_CHECK_ARG(!r || is_floating(dtype()), "requires_grad: only floating tensors can require grad, got ", str());
@@ -344,15 +388,23 @@ Tensor& Tensor::set_requires_grad(bool r) {
   return *this;
 }
 
-Tensor Tensor::grad() const { return impl_->grad; }
-void Tensor::set_grad(const Tensor& g) { impl_->grad = g; }
-std::shared_ptr<Node> Tensor::grad_fn() const { return impl_->grad_fn; }
+Tensor Tensor::grad() const {
+  return impl_->grad;
+}
+void Tensor::set_grad(const Tensor& g) {
+  impl_->grad = g;
+}
+std::shared_ptr<Node> Tensor::grad_fn() const {
+  return impl_->grad_fn;
+}
 
 void Tensor::set_grad_fn(std::shared_ptr<Node> fn) {
   impl_->grad_fn = std::move(fn);
   impl_->requires_grad = impl_->grad_fn != nullptr;
 }
 
-Tensor Tensor::detach() const { return alias(*this, shape(), impl_->offset); }
+Tensor Tensor::detach() const {
+  return alias(*this, shape(), impl_->offset);
+}
 
 }  // namespace segrun

@@ -77,7 +77,9 @@ class Tensor {
 
   void* raw_data() const;
   template <typename T>
-  T* data() const { return static_cast<T*>(raw_data()); }
+  T* data() const {
+    return static_cast<T*>(raw_data());
+  }
 
   // Views sharing storage (autograd-aware: gradients flow back through them).
   Tensor reshape(const Shape& shape) const;

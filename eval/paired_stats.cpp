@@ -64,7 +64,9 @@ double student_t_cdf(double t, double df) {
 }
 
 // Phi(z) = erfc(-z / sqrt 2) / 2.
-double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+double normal_cdf(double z) {
+  return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
 
 TestResult paired_t_test(const std::vector<double>& a, const std::vector<double>& b) {
   const std::vector<double> d = differences(a, b, "paired t-test");

@@ -3,9 +3,9 @@
 #include <exception>
 #include <string>
 
+#include "fuzz/fuzz_input_file.h"
 #include "training/checkpoint.h"
 #include "training/run_records.h"
-#include "fuzz/fuzz_input_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace segrun::training;

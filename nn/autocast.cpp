@@ -8,10 +8,16 @@ namespace {
 thread_local bool t_autocast = false;
 }
 
-bool autocast_enabled() { return t_autocast; }
+bool autocast_enabled() {
+  return t_autocast;
+}
 
-AutocastGuard::AutocastGuard(bool enabled) : previous_(t_autocast) { t_autocast = enabled; }
-AutocastGuard::~AutocastGuard() { t_autocast = previous_; }
+AutocastGuard::AutocastGuard(bool enabled) : previous_(t_autocast) {
+  t_autocast = enabled;
+}
+AutocastGuard::~AutocastGuard() {
+  t_autocast = previous_;
+}
 
 Tensor autocast_conv(const Tensor& x, const Tensor& w, const Tensor& b,
                      const std::function<Tensor(const Tensor&, const Tensor&, const Tensor&)>& conv) {

@@ -32,9 +32,8 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, const Conv2dOptions& o
 }
 
 Tensor Conv2d::forward(const Tensor& x) const {
-  return autocast_conv(x, weight_, bias_, [this](const Tensor& xi, const Tensor& w, const Tensor& b) {
-    return conv2d(xi, w, b, args_);
-  });
+  return autocast_conv(x, weight_, bias_,
+                       [this](const Tensor& xi, const Tensor& w, const Tensor& b) { return conv2d(xi, w, b, args_); });
 }
 
 ConvTranspose2d::ConvTranspose2d(int64_t in_channels, int64_t out_channels, int kernel, int stride, Generator& gen,

@@ -45,8 +45,12 @@ std::vector<Tested> test_pairs(const StudyData& study, const std::string& model,
   return out;
 }
 
-bool better(const Tested& t) { return t.holm <= kClaimAlpha && t.d.mean_difference > 0; }
-bool worse(const Tested& t) { return t.holm <= kClaimAlpha && t.d.mean_difference < 0; }
+bool better(const Tested& t) {
+  return t.holm <= kClaimAlpha && t.d.mean_difference > 0;
+}
+bool worse(const Tested& t) {
+  return t.holm <= kClaimAlpha && t.d.mean_difference < 0;
+}
 
 std::string describe(const Tested& t) {
   return display_config(t.a) + " vs " + display_config(t.b) + " " + signed_pp(t.d.mean_difference) + " (" +
@@ -144,9 +148,9 @@ Claim dice_alone_collapses(const StudyData& study) {
   e << "collapse = final mIoU more than " << fixed(100 * kCollapseDrop, 0) << " points below best; best to final";
   for (size_t i = 0; i < runs.size(); ++i) {
     count += collapsed(*runs[i]);
-    e << (i ? "," : "") << " seed " << runs[i]->seed << ": down " << fixed(100 * std::max(0.0, collapse_drop(*runs[i])), 2)
-      << " points after best epoch " << runs[i]->metrics->best_epoch + 1 << " of "
-      << runs[i]->config.value("epochs", 0);
+    e << (i ? "," : "") << " seed " << runs[i]->seed << ": down "
+      << fixed(100 * std::max(0.0, collapse_drop(*runs[i])), 2) << " points after best epoch "
+      << runs[i]->metrics->best_epoch + 1 << " of " << runs[i]->config.value("epochs", 0);
   }
   e << "; " << count << " of " << runs.size() << " runs collapsed.";
   Claim c{statement, Verdict::Undecided, e.str()};
@@ -171,8 +175,9 @@ Claim focal_helps_rare_classes(const StudyData& study) {
     }
     return n ? sum / n : std::nan("");
   };
-  Claim c = from_seed_test(statement, "mean IoU of the " + std::to_string(rare.size()) +
-                                          " rarest classes (largest CE weights), focal_only minus ce_only",
+  Claim c = from_seed_test(statement,
+                           "mean IoU of the " + std::to_string(rare.size()) +
+                               " rarest classes (largest CE weights), focal_only minus ce_only",
                            per_seed(study, study.primary_model, "focal_only", rare_iou),
                            per_seed(study, study.primary_model, "ce_only", rare_iou));
   return c;
@@ -243,9 +248,8 @@ bool collapsed(const RunData& run) {
 }
 
 std::vector<Claim> evaluate_claims(const StudyData& study) {
-  return {dice_dominant_is_best(study),   combinations_beat_single_losses(study),
-          dice_alone_collapses(study),    focal_helps_rare_classes(study),
-          best_improves_boundaries(study), best_carries_over(study)};
+  return {dice_dominant_is_best(study),    combinations_beat_single_losses(study), dice_alone_collapses(study),
+          focal_helps_rare_classes(study), best_improves_boundaries(study),        best_carries_over(study)};
 }
 
 Table claims_table(const StudyData& study) {

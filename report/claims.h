@@ -19,7 +19,7 @@ std::string verdict_text(Verdict v);
 struct Claim {
   std::string statement;  // as the paper states it
   Verdict verdict = Verdict::Undecided;
-  std::string evidence;   // the numbers (or what is missing) that decide it
+  std::string evidence;  // the numbers (or what is missing) that decide it
 };
 
 // The third of the classes with the largest CE class weights (the rarest in the training

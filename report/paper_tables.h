@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "report/table.h"
 #include "report/run_data.h"
+#include "report/table.h"
 
 namespace segrun::report {
 

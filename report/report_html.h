@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "report/report_figures.h"
-#include "report/table.h"
 #include "report/report_writer.h"
+#include "report/table.h"
 
 namespace segrun::report {
 

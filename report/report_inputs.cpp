@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <numeric>
 
-#include "report/report_writer.h"
 #include "data/cache.h"
 #include "data/dataset.h"
 #include "data/image_io.h"
 #include "eval/paired_stats.h"
+#include "report/report_writer.h"
 
 namespace segrun::report {
 

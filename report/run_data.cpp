@@ -74,7 +74,8 @@ StudyData load_study(const std::string& dir) {
   for (const std::string& name : run_order(dir)) {
     if (!fs::exists(fs::path(dir) / name / "config.json")) continue;
     RunData run = load_run(fs::path(dir) / name);
-    if (std::find(study.seeds.begin(), study.seeds.end(), run.seed) == study.seeds.end()) study.seeds.push_back(run.seed);
+    if (std::find(study.seeds.begin(), study.seeds.end(), run.seed) == study.seeds.end())
+      study.seeds.push_back(run.seed);
     if (run.seed != study.seeds.front()) {
       study.other_seed_runs.push_back(std::move(run));
       continue;
@@ -96,7 +97,6 @@ StudyData load_study(const std::string& dir) {
   }
   return study;
 }
-
 
 std::vector<const RunData*> finished_runs(const StudyData& study, const std::string& model) {
   std::vector<const RunData*> out;

@@ -40,7 +40,7 @@ struct StudyData {
   std::vector<RunData> runs;
   std::vector<RunData> other_seed_runs;
   std::vector<uint64_t> seeds;  // distinct seeds in study order; seeds.front() is the runs' seed
-  std::string primary_model;  // the model the seven configurations ran on
+  std::string primary_model;    // the model the seven configurations ran on
   std::vector<std::string> class_names;
 };
 

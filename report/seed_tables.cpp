@@ -67,7 +67,8 @@ std::string best_config_across_seeds(const StudyData& study) {
   double best_mean = -1;
   for (const std::string& config : primary_configs(study)) {
     std::vector<double> values;
-    for (const RunData* r : runs_across_seeds(study, study.primary_model, config)) values.push_back(r->metrics->best_miou);
+    for (const RunData* r : runs_across_seeds(study, study.primary_model, config))
+      values.push_back(r->metrics->best_miou);
     const eval::MeanInterval ci = eval::mean_ci95(values);
     if (ci.n > 0 && ci.mean > best_mean) {
       best_mean = ci.mean;
@@ -81,7 +82,7 @@ Table seed_summary_table(const StudyData& study) {
   Table t;
   t.caption = "Across seeds: " + display_model(study.primary_model) + ", mean +- 95% confidence interval over " +
               std::to_string(study.seeds.size()) + " seeds";
-  t.header = {"Configuration", "Seeds",     "Best mIoU",    "Final mIoU",
+  t.header = {"Configuration",  "Seeds",     "Best mIoU",    "Final mIoU",
               "Best Pixel Acc", "Mean Dice", "Boundary IoU", "Ranked first"};
   // Which configuration is first (best mIoU) in each seed.
   std::map<std::string, int> firsts;

@@ -37,11 +37,11 @@ PairedDifference compare_per_image(const StudyData& study, const std::string& mo
                                    const std::string& config_b);
 
 struct SeedComparison {
-  std::string config;       // compared with the best configuration
-  double mean_difference;   // best minus this, per-image mIoU, over all pairs
-  int pairs;                // (seed, image) pairs with both runs scored
-  double p_value;           // two-sided Wilcoxon signed-rank
-  double holm_p_value;      // adjusted over all comparisons of the table
+  std::string config;      // compared with the best configuration
+  double mean_difference;  // best minus this, per-image mIoU, over all pairs
+  int pairs;               // (seed, image) pairs with both runs scored
+  double p_value;          // two-sided Wilcoxon signed-rank
+  double holm_p_value;     // adjusted over all comparisons of the table
 };
 
 // The best configuration against each other one (empty with fewer than two configurations).

@@ -3,10 +3,10 @@
 // moments, loss-scaler state, and the loop position as safetensors metadata.
 #include <string>
 
-#include "training/run_records.h"
 #include "nn/grad_scaling.h"
 #include "nn/module.h"
 #include "nn/optim.h"
+#include "training/run_records.h"
 
 namespace segrun::training {
 

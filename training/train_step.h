@@ -3,12 +3,12 @@
 // scaled loss, unscale, clip at global norm, AdamW (skipped on inf/NaN), scaler update.
 #include <vector>
 
-#include "training/run_records.h"
-#include "training/validation.h"
 #include "data/loader.h"
 #include "nn/grad_scaling.h"
 #include "nn/module.h"
 #include "nn/optim.h"
+#include "training/run_records.h"
+#include "training/validation.h"
 
 namespace segrun::training {
 

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "training/train_config.h"
 #include "data/cache.h"
 #include "data/dataset.h"
+#include "training/train_config.h"
 
 namespace segrun::training {
 

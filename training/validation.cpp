@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdio>
 
-#include "training/run_files.h"
 #include "data/image_io.h"
 #include "data/loader.h"
 #include "engine/autograd.h"
 #include "eval/boundary_iou.h"
 #include "nn/autocast.h"
+#include "training/run_files.h"
 
 namespace segrun::training {
 

@@ -10,10 +10,10 @@
 #include "apps/segrun/commands.h"
 #include "apps/segrun/flag_limits.h"
 #include "apps/segrun/training_flags.h"
-#include "training/train_step.h"
 #include "engine/backend_info.h"
 #include "losses/configs.h"
 #include "models/factory.h"
+#include "training/train_step.h"
 
 namespace segrun::app {
 

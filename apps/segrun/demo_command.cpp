@@ -7,9 +7,9 @@
 #include "apps/segrun/ablation.h"
 #include "apps/segrun/commands.h"
 #include "apps/segrun/flag_limits.h"
+#include "data/synth.h"
 #include "training/progress.h"
 #include "training/run_files.h"
-#include "data/synth.h"
 
 namespace segrun::app {
 

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "apps/segrun/commands.h"
-#include "training/run_files.h"
 #include "data/dataset.h"
 #include "eval/boundary_iou.h"
 #include "eval/confusion.h"
+#include "training/run_files.h"
 
 namespace segrun::app {
 
@@ -95,7 +95,9 @@ void convert_prediction(data::Image& pred, const data::Dataset& dataset, const s
   }
 }
 
-nlohmann::json nan_to_null(double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); }
+nlohmann::json nan_to_null(double v) {
+  return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v);
+}
 
 void print_report(const data::Dataset& dataset, const eval::SegmentationMetrics& m, const std::vector<double>& biou,
                   double mean_biou, const nlohmann::json& per_image, bool json) {

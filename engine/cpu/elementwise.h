@@ -16,12 +16,18 @@ std::vector<int64_t> broadcast_strides(const Shape& s, const Shape& out);
 template <typename T>
 void binary(BinaryOp op, const T* a, const Shape& sa, const T* b, const Shape& sb, T* out, const Shape& so);
 
-template <typename T> void scale(const T* x, T s, T* out, int64_t n);
-template <typename T> void relu_forward(const T* x, T* out, int64_t n);
-template <typename T> void relu_backward(const T* out, const T* g, T* gx, int64_t n);
-template <typename T> void sigmoid_forward(const T* x, T* out, int64_t n);
-template <typename T> void sigmoid_backward(const T* out, const T* g, T* gx, int64_t n);
-template <typename T> void add_inplace(T* dst, const T* src, int64_t n);
+template <typename T>
+void scale(const T* x, T s, T* out, int64_t n);
+template <typename T>
+void relu_forward(const T* x, T* out, int64_t n);
+template <typename T>
+void relu_backward(const T* out, const T* g, T* gx, int64_t n);
+template <typename T>
+void sigmoid_forward(const T* x, T* out, int64_t n);
+template <typename T>
+void sigmoid_backward(const T* out, const T* g, T* gx, int64_t n);
+template <typename T>
+void add_inplace(T* dst, const T* src, int64_t n);
 
 // Any dtype to any dtype, element by element.
 void cast(const Tensor& src, Tensor& dst);

@@ -52,14 +52,17 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const char*
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::Add, a, b, "add");
   const Shape sa = a.shape(), sb = b.shape();
-  return record("add", out, {a, b}, [sa, sb](const Tensor& g) { return std::vector<Tensor>{sum_to(g, sa), sum_to(g, sb)}; });
+  return record("add", out, {a, b}, [sa, sb](const Tensor& g) {
+    return std::vector<Tensor>{sum_to(g, sa), sum_to(g, sb)};
+  });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor out = binary_forward(BinaryOp::Sub, a, b, "sub");
   const Shape sa = a.shape(), sb = b.shape();
-  return record("sub", out, {a, b},
-                [sa, sb](const Tensor& g) { return std::vector<Tensor>{sum_to(g, sa), sum_to(scale(g, -1.0), sb)}; });
+  return record("sub", out, {a, b}, [sa, sb](const Tensor& g) {
+    return std::vector<Tensor>{sum_to(g, sa), sum_to(scale(g, -1.0), sb)};
+  });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
@@ -77,8 +80,8 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor scale(const Tensor& a, double s) {
   check_defined(a, "scale", "input");
   Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
-  SEGRUN_ON_CUDA(a, cuda::scale(a.dtype(), a.raw_data(), static_cast<float>(s), out.raw_data(), a.numel(),
-                                cuda_ops::stream())) {
+  SEGRUN_ON_CUDA(
+      a, cuda::scale(a.dtype(), a.raw_data(), static_cast<float>(s), out.raw_data(), a.numel(), cuda_ops::stream())) {
     require_cpu("scale", a);
     dispatch_float(a.dtype(), "scale", [&](auto tag) {
       using T = decltype(tag);

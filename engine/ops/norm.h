@@ -8,7 +8,7 @@ namespace segrun {
 // training mode, updated in place: r = (1-momentum) r + momentum * batch_stat, with the
 // unbiased batch variance for running_var. Training mode normalises with the biased batch
 // variance. Statistics are accumulated in at least f32/f64 of x's precision.
-Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
-                    Tensor running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
+                    bool training, double momentum = 0.1, double eps = 1e-5);
 
 }  // namespace segrun

@@ -1,5 +1,7 @@
 // The claims table's logic on synthetic study folders: run folders written by hand with chosen
 // per-image scores, so each claim's verdict is known in advance.
+#include "report/claims.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "report/claims.h"
 #include "report/gradient_dynamics.h"
 #include "report/run_data.h"
 #include "tests/support/scratch_dir.h"
@@ -23,7 +24,7 @@ const std::vector<std::string> kClasses = {"road", "car", "person"};
 struct RunSpec {
   std::string model = "attention_unet", config;
   uint64_t seed = 1;
-  double image_miou = 0.5;     // every validation image scores about this
+  double image_miou = 0.5;  // every validation image scores about this
   double best = 0.5, final = 0.5, boundary = 0.3;
   std::vector<double> per_class = {0.8, 0.5, 0.2};
 };

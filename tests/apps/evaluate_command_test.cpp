@@ -10,15 +10,14 @@
 #include "tests/support/segrun_cli.h"
 
 using namespace segrun;
-using test::run_segrun;
 using test::CliResult;
+using test::run_segrun;
 
 TEST_CASE("segrun synth + evaluate: ground truth scores 1, a constant guess scores its pixel share") {
   test::ScratchDir dir("evaluate_cmd");
   const std::string root = dir.str("synth");
-  REQUIRE(
-      run_segrun({"synth", "--out", root, "--train", "1", "--val", "3", "--size", "64x32", "--seed", "9"}).code ==
-      0);
+  REQUIRE(run_segrun({"synth", "--out", root, "--train", "1", "--val", "3", "--size", "64x32", "--seed", "9"}).code ==
+          0);
   const data::Dataset val = data::open_cityscapes(root, "val");
   REQUIRE(val.samples.size() == 3);
   uint64_t valid = 0, road = 0;
@@ -31,7 +30,7 @@ TEST_CASE("segrun synth + evaluate: ground truth scores 1, a constant guess scor
     for (uint8_t v : loaded.labels.pixels) valid += v != 255, road += v == 0;
   }
   const CliResult exact = run_segrun({"evaluate", "--dataset", "cityscapes", "--root", root, "--pred-dir",
-                                           dir.str("ids"), "--pred-format", "labelid", "--json"});
+                                      dir.str("ids"), "--pred-format", "labelid", "--json"});
   REQUIRE(exact.code == 0);
   const nlohmann::json e = nlohmann::json::parse(exact.out);
   CHECK(e["miou"].get<double>() == 1.0);
@@ -74,7 +73,7 @@ TEST_CASE("segrun evaluate: missing, ambiguous, mis-sized or out-of-range predic
   wrong.at(5, 2) = 19;
   data::write_png(preds + "/" + id + ".png", wrong);
   CHECK(run_segrun(args).err == "segrun: evaluate: prediction " + preds + "/" + id +
-                                         ".png: value 19 at pixel (x=5, y=2) is not a train id (0..18)\n");
+                                    ".png: value 19 at pixel (x=5, y=2) is not a train id (0..18)\n");
 
   data::write_png(preds + "/" + id + "_b.png", wrong);
   CHECK(run_segrun(args).err.find("evaluate: 2 predictions match " + id) != std::string::npos);

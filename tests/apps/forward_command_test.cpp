@@ -27,7 +27,8 @@ TEST_CASE("segrun forward writes the eval-mode logits of the given weights") {
   nn::write_tensors(input, {{"input", x}});
 
   CHECK(run_segrun({"forward", "--model", "attention_unet", "--classes", "4", "--width", "4", "--weights", weights,
-             "--input", input, "--output", output}).code == 0);
+                    "--input", input, "--output", output})
+            .code == 0);
   model->eval();
   NoGradGuard no_grad;
   const Tensor expected = model->forward(x);
@@ -36,7 +37,9 @@ TEST_CASE("segrun forward writes the eval-mode logits of the given weights") {
   CHECK(logits.to_double_vector() == expected.to_double_vector());
 
   CHECK(run_segrun({"forward", "--model", "attention_unet", "--classes", "5", "--width", "4", "--weights", weights,
-             "--input", input, "--output", output}).code == 1);  // head shape mismatch: a runtime error
+                    "--input", input, "--output", output})
+            .code == 1);  // head shape mismatch: a runtime error
   CHECK(run_segrun({"forward", "--model", "attention_unet", "--classes", "4", "--width", "4", "--weights", weights,
-             "--input", input, "--output", output, "--device", "tpu"}).code == 2);
+                    "--input", input, "--output", output, "--device", "tpu"})
+            .code == 2);
 }

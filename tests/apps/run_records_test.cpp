@@ -9,9 +9,9 @@
 
 #include "apps/segrun/ablation.h"
 #include "report/panels.h"
-#include "report/table.h"
 #include "report/report_writer.h"
 #include "report/svg_chart.h"
+#include "report/table.h"
 #include "tests/apps/app_test_util.h"
 
 namespace segrun::test {

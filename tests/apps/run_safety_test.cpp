@@ -11,10 +11,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "training/run_records.h"
 #include "data/image_io.h"
 #include "nn/safetensors.h"
 #include "tests/apps/app_test_util.h"
+#include "training/run_records.h"
 
 namespace segrun::test {
 

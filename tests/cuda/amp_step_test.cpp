@@ -183,6 +183,7 @@ TEST_CASE("AMP training step on the GPU matches the f32 CPU step for both full-s
   Generator data(7);
   const Tensor image = data.uniform({2, 64, 64, 3}, -2.0, 2.0);
   Tensor target = Tensor::empty({2, 64, 64}, DType::U8);
-  for (int64_t i = 0; i < target.numel(); ++i) target.data<uint8_t>()[i] = static_cast<uint8_t>(data.next_below(kClasses));
+  for (int64_t i = 0; i < target.numel(); ++i)
+    target.data<uint8_t>()[i] = static_cast<uint8_t>(data.next_below(kClasses));
   for (const char* name : {"attention_unet", "deeplabv3plus"}) check_model(name, image, target);
 }

@@ -11,8 +11,8 @@
 
 #ifdef SEGRUN_WITH_CUDA
 #include "cuda/context.h"
-#include "cuda/softmax_loss.h"
 #include "cuda/optim.h"
+#include "cuda/softmax_loss.h"
 #include "engine/half.h"
 #include "engine/ops.h"
 

@@ -13,7 +13,9 @@
 
 namespace segrun::test {
 
-inline data::Image filled(int w, int h, int channels, uint8_t value) { return data::make_image(w, h, channels, value); }
+inline data::Image filled(int w, int h, int channels, uint8_t value) {
+  return data::make_image(w, h, channels, value);
+}
 
 inline void write_text(const std::string& path, const std::string& text) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -23,8 +23,12 @@ std::string error_of(void (*fn)(const std::string&), const std::string& path) {
   return "no error";
 }
 
-void read_rgb(const std::string& p) { data::read_rgb_image(p); }
-void read_label(const std::string& p) { data::read_label_image(p); }
+void read_rgb(const std::string& p) {
+  data::read_rgb_image(p);
+}
+void read_label(const std::string& p) {
+  data::read_label_image(p);
+}
 
 }  // namespace
 

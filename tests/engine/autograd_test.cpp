@@ -18,7 +18,7 @@ Tensor leaf(std::vector<double> v, Shape s) {
 
 TEST_CASE("shared subexpression receives the sum of both paths") {
   Tensor x = leaf({1.0, 2.0, 3.0}, {3});
-  Tensor y = mul(x, x);        // dy/dx = 2x
+  Tensor y = mul(x, x);              // dy/dx = 2x
   Tensor z = add(y, scale(y, 3.0));  // z = 4 x^2
   backward(sum(z));
   const std::vector<double> g = x.grad().to_double_vector();

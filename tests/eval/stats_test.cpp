@@ -81,8 +81,6 @@ TEST_CASE("Spearman's rho: hand-computed ranks, ties at their mean rank") {
   CHECK(std::isnan(spearman_rho({1, 1, 1}, {1, 2, 3})));
 }
 
-
-
 TEST_CASE("Student's t quantiles match the published table") {
   // Two-sided 95% critical values: df 1: 12.706, 2: 4.303, 4: 2.776, 9: 2.262, 30: 2.042.
   CHECK(student_t_quantile(0.975, 1) == doctest::Approx(12.7062).epsilon(1e-4));

@@ -129,8 +129,8 @@ TEST_CASE("per-class Dice gradient magnitude is 2 / (K (S_c + eps)) from the bat
           doctest::Approx(2.0 / (static_cast<double>(C) * (s[static_cast<size_t>(c)] + 1e-6))).epsilon(1e-12));
   }
   // Class 3 never occurs in the target (labels 0..2): the least mass, the largest pull.
-  CHECK(terms.grad_stats.dice_class_grad[3] == *std::max_element(terms.grad_stats.dice_class_grad.begin(),
-                                                                   terms.grad_stats.dice_class_grad.end()));
+  CHECK(terms.grad_stats.dice_class_grad[3] ==
+        *std::max_element(terms.grad_stats.dice_class_grad.begin(), terms.grad_stats.dice_class_grad.end()));
   // Without a Dice term, or without statistics, there is nothing to report.
   CHECK(combined_loss(b.logits, b.target, {1.0, 0.0, 1.0}, options).grad_stats.dice_class_grad.empty());
   CHECK(combined_loss(b.logits, b.target, {0.5, 1.0, 0.5}).grad_stats.dice_class_grad.empty());

@@ -42,7 +42,8 @@ void check_weights(const LossWeights& w, double ce, double dice, double focal) {
 struct TempFile {
   segrun::test::ScratchDir dir;
   std::string path;
-  explicit TempFile(const std::string& text) : dir("class_weights_" + std::to_string(counter()++)), path(dir.str("w.txt")) {
+  explicit TempFile(const std::string& text)
+      : dir("class_weights_" + std::to_string(counter()++)), path(dir.str("w.txt")) {
     std::ofstream(path) << text;
   }
   static int& counter() {

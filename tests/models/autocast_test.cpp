@@ -1,8 +1,9 @@
+#include "nn/autocast.h"
+
 #include <doctest/doctest.h>
 
 #include "engine/autograd.h"
 #include "models/factory.h"
-#include "nn/autocast.h"
 
 using namespace segrun;
 

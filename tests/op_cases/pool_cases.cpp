@@ -43,7 +43,8 @@ SEGRUN_OP_CASES(pool) {
     c->grad_tol = 1e-5;
     cases.push_back(real_size(*c));
   }
-  cases.push_back(real_size({"global_avg_pool", "real size: ASPP image pooling, 4x16x32x512",
+  cases.push_back(real_size({"global_avg_pool",
+                             "real size: ASPP image pooling, 4x16x32x512",
                              {In::uniform({kRealBatch, kRealHeight / 16, kRealWidth / 16, 512})},
                              [](const std::vector<Tensor>& x) { return global_avg_pool(x[0]); }}));
   return cases;

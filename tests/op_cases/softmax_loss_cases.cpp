@@ -79,10 +79,13 @@ SEGRUN_OP_CASES(softmax_loss) {
                    }});
   // The loss is a mean over 524288 pixels: each logit moves it by ~1e-6 of the step, so a larger
   // step keeps the central difference well above the rounding of the loss itself.
-  OpCase real{"combined_loss",
-              "real size: equal weights, 4x256x512x19",
-              {logits({kRealBatch, kRealHeight, kRealWidth, 19}), In::labels({kRealBatch, kRealHeight, kRealWidth}, 19)},
-              [](const Inputs& x) { return losses::combined_loss(x[0], x[1], {1.0, 1.0, 1.0}).total; }};
+  OpCase real{
+      "combined_loss",
+      "real size: equal weights, 4x256x512x19",
+      {logits({kRealBatch, kRealHeight, kRealWidth, 19}), In::labels({kRealBatch, kRealHeight, kRealWidth}, 19)},
+      [](const Inputs& x) {
+        return losses::combined_loss(x[0], x[1], {1.0, 1.0, 1.0}).total;
+      }};
   real.fd_step = 1e-4;
   cases.push_back(real_size(real));
   return cases;

@@ -19,7 +19,8 @@ std::vector<Tensor> make_inputs(const OpCase& c, DType dtype, Device device, uin
       Tensor t = Tensor::empty(spec.shape, DType::I32);
       for (int64_t i = 0; i < t.numel(); ++i) {
         const bool ignored = gen.next_unit() < 0.1;
-        t.data<int32_t>()[i] = ignored ? 255 : static_cast<int32_t>(gen.next_below(static_cast<uint64_t>(spec.classes)));
+        t.data<int32_t>()[i] =
+            ignored ? 255 : static_cast<int32_t>(gen.next_below(static_cast<uint64_t>(spec.classes)));
       }
       inputs.push_back(t.contiguous_copy_on(device, spec.label_dtype));
       continue;

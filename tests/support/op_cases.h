@@ -50,9 +50,9 @@ struct OpCase {
   std::string name;  // what is special about it, e.g. "3x3 stride 2 dilation 2, batch 2"
   std::vector<InputSpec> inputs;
   std::function<Tensor(const std::vector<Tensor>&)> run;
-  double grad_tol = 1e-6;     // max relative error, analytic vs central differences (f64)
-  double f32_tol = 1e-4;      // f32 forward vs f64 forward, relative to the output's max
-  double fd_step = 1e-6;      // finite-difference step
+  double grad_tol = 1e-6;  // max relative error, analytic vs central differences (f64)
+  double f32_tol = 1e-4;   // f32 forward vs f64 forward, relative to the output's max
+  double fd_step = 1e-6;   // finite-difference step
   bool check_f32 = true;
   double f16_tol = kF16OneRounding;  // CUDA parity with f16 storage (see above)
   // A case at the sizes the models run (millions of elements): the kernels' multi-block
@@ -82,7 +82,7 @@ std::vector<Tensor> make_inputs(const OpCase& c, DType dtype, Device device, uin
 
 }  // namespace segrun::testing
 
-#define SEGRUN_OP_CASES(family)                                                                 \
-  static std::vector<::segrun::testing::OpCase> family##_op_cases();                            \
+#define SEGRUN_OP_CASES(family)                                                                  \
+  static std::vector<::segrun::testing::OpCase> family##_op_cases();                             \
   static const ::segrun::testing::OpCaseRegistrar family##_op_case_registrar(family##_op_cases); \
   static std::vector<::segrun::testing::OpCase> family##_op_cases()

@@ -70,9 +70,8 @@ inline Tensor softmax_loss(const char* op, const Tensor& logits, const Tensor& t
   sums->valid_pixels = static_cast<int64_t>(stats.slice(3, 4).item());
   const Tensor total = cast(values.slice(3, 4), logits.dtype()).detach();
   if (unscaled_grad.defined()) {
-    return record(op, total, {logits}, [unscaled_grad](const Tensor& g) {
-      return std::vector<Tensor>{mul(unscaled_grad, g)};
-    });
+    return record(op, total, {logits},
+                  [unscaled_grad](const Tensor& g) { return std::vector<Tensor>{mul(unscaled_grad, g)}; });
   }
   const Tensor saved_logits = logits.detach(), saved_target = target.detach();
   // class_weight is captured so the weights the kernel reads live until the gradient pass.
