@@ -68,11 +68,9 @@ Json to_json(const TrainConfig& c) {
 
 namespace {
 
-// The same path given relative or absolute (or through a symbolic link) is the same root or file;
-// a run stored before --resize existed resized with 4-tap bilinear.
+// The same path given relative or absolute (or through a symbolic link) is the same root or file.
 Json comparable(const char* key, const Json& value) {
   const std::string name = key;
-  if (name == "resize" && value.is_null()) return "bilinear";
   const bool is_path = name == "root" || name == "init" || name == "encoder_weights";
   if (!is_path || !value.is_string() || value.get<std::string>().empty()) return value;
   std::error_code ec;
@@ -83,8 +81,10 @@ Json comparable(const char* key, const Json& value) {
 }  // namespace
 
 void check_resume_compatible(const Json& stored, const Json& requested, const std::string& run_dir) {
-  // A run recorded before a flag existed was trained with that flag's default.
-  const Json defaults = to_json(TrainConfig{});
+  // A run recorded before a flag existed was trained with that flag's default, except the image
+  // filter: runs stored before --resize existed resized with 4-tap bilinear.
+  Json defaults = to_json(TrainConfig{});
+  defaults["resize"] = "bilinear";
   for (const char* key : kResumeKeys) {
     const Json was = stored.contains(key) ? stored[key] : defaults.value(key, Json());
     if (comparable(key, was) != comparable(key, requested.value(key, Json()))) {
