@@ -1,3 +1,6 @@
+#include <cuda_fp16.h>
+#include <math_constants.h>
+
 #include "cuda/check.h"
 #include "cuda/kernels.cuh"
 #include "cuda/optim.h"
@@ -6,98 +9,134 @@ namespace segrun::cuda {
 
 namespace {
 
-__global__ void grad_partial_kernel(const float* grads, int64_t n, float* partial) {
-  float sq = 0.0f, bad = 0.0f;
+// The f32 reciprocal of the loss scale, as torch's GradScaler unscales.
+__device__ __forceinline__ float inverse_scale(const double* state) {
+  return static_cast<float>(1.0 / state[kOptimLossScale]);
+}
+
+__device__ __forceinline__ double warp_sum_f64(double v) {
+  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+// Sum over the block in f64 (blockDim.x a multiple of 32), valid in thread 0; a fixed order.
+__device__ double block_sum_f64(double v) {
+  __shared__ double partial[32];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  v = warp_sum_f64(v);
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  const int warps = (blockDim.x + 31) >> 5;
+  v = threadIdx.x < warps ? partial[threadIdx.x] : 0.0;
+  if (warp == 0) v = warp_sum_f64(v);
+  __syncthreads();
+  return v;
+}
+
+__global__ void grad_partial_kernel(const float* g, int64_t n, const double* state, double* partial) {
+  const float inv = inverse_scale(state);
+  double squares = 0.0, bad = 0.0;
   SEGRUN_GRID_LOOP(i, n) {
-    const float g = grads[i];
-    if (!isfinite(g)) bad = 1.0f;
-    sq += g * g;
+    const float u = g[i] * inv;
+    if (!isfinite(g[i])) bad = 1.0;
+    squares += static_cast<double>(u) * u;
   }
-  sq = block_sum(sq);
-  bad = block_sum(bad);
+  squares = block_sum_f64(squares);
+  bad = block_sum_f64(bad);
   if (threadIdx.x == 0) {
-    partial[blockIdx.x] = sq;
+    partial[blockIdx.x] = squares;
     partial[kGradCheckBlocks + blockIdx.x] = bad;
   }
 }
 
-__global__ void grad_final_kernel(const float* partial, int blocks, const float* loss_scale, float max_norm,
-                                  float* state) {
-  float sq = 0.0f, bad = 0.0f;
+__global__ void grad_final_kernel(const double* partial, int blocks, double max_norm, double* state) {
+  double squares = 0.0, bad = 0.0;
   for (int b = threadIdx.x; b < blocks; b += blockDim.x) {
-    sq += partial[b];
+    squares += partial[b];
     bad += partial[kGradCheckBlocks + b];
   }
-  sq = block_sum(sq);
-  bad = block_sum(bad);
+  squares = block_sum_f64(squares);
+  bad = block_sum_f64(bad);
   if (threadIdx.x != 0) return;
-  const float inv_scale = loss_scale ? 1.0f / loss_scale[0] : 1.0f;
-  const float total = sqrtf(sq) * inv_scale;
-  state[0] = bad > 0.0f ? 1.0f : 0.0f;
-  state[1] = sq;
-  state[2] = total;
-  state[3] = max_norm > 0.0f ? fminf(1.0f, max_norm / (total + 1e-6f)) : 1.0f;
+  const bool found_inf = bad > 0.0;
+  const double norm = sqrt(squares);
+  state[kOptimStepScale] = state[kOptimLossScale];
+  state[kOptimFoundInf] = found_inf ? 1.0 : 0.0;
+  state[kOptimGradNorm] = found_inf ? CUDART_INF : norm;
+  state[kOptimClipCoef] = found_inf ? 1.0 : fmin(1.0, max_norm / (norm + 1e-6));
 }
 
-__global__ void adamw_kernel(AdamWArgs a, float* params, const float* grads, float* m, float* v, __half* params_half,
-                             int64_t n, const int* step, const float* loss_scale, const float* state) {
-  if (state[0] != 0.0f) return;
-  const float t = static_cast<float>(*step + 1);
-  const float bias1 = 1.0f - powf(a.beta1, t), bias2 = 1.0f - powf(a.beta2, t);
-  const float grad_mul = (loss_scale ? 1.0f / loss_scale[0] : 1.0f) * state[3];
+// The update of engine/cpu/optim.cpp: the same roundings per element (the constants are
+// rounded from f64 to f32 as there).
+__global__ void adamw_kernel(AdamWHyper h, float* theta, const float* g, float* m, float* v, __half* theta_f16,
+                             int64_t n, const double* state) {
+  if (state[kOptimFoundInf] != 0.0) return;
+  const double t = state[kOptimStepCount] + 1;
+  const float inv = inverse_scale(state), clip = static_cast<float>(state[kOptimClipCoef]);
+  const bool clipping = state[kOptimClipCoef] < 1.0;
+  const float decay = static_cast<float>(1.0 - h.lr * h.weight_decay), b1 = static_cast<float>(h.beta1),
+              b2 = static_cast<float>(h.beta2), one_b1 = static_cast<float>(1.0 - h.beta1),
+              one_b2 = static_cast<float>(1.0 - h.beta2), eps = static_cast<float>(h.eps);
+  const float step_size = static_cast<float>(h.lr / (1.0 - pow(h.beta1, t)));
+  const float bc2_sqrt = static_cast<float>(sqrt(1.0 - pow(h.beta2, t)));
   SEGRUN_GRID_LOOP(i, n) {
-    const float g = grads[i] * grad_mul;
-    float theta = params[i] * (1.0f - a.lr * a.weight_decay);
-    const float mi = a.beta1 * m[i] + (1.0f - a.beta1) * g;
-    const float vi = a.beta2 * v[i] + (1.0f - a.beta2) * g * g;
-    theta -= a.lr * (mi / bias1) / (sqrtf(vi / bias2) + a.eps);
+    float gi = inv != 1.0f ? g[i] * inv : g[i];
+    if (clipping) gi *= clip;
+    float th = theta[i] * decay;
+    const float mi = b1 * m[i] + one_b1 * gi;
+    const float vi = b2 * v[i] + one_b2 * gi * gi;
+    th -= step_size * mi / (sqrtf(vi) / bc2_sqrt + eps);
     m[i] = mi;
     v[i] = vi;
-    params[i] = theta;
-    if (params_half) params_half[i] = __float2half_rn(theta);
+    theta[i] = th;
+    if (theta_f16) theta_f16[i] = __float2half_rn(th);
   }
 }
 
-__global__ void advance_step_kernel(int* step, const float* state) {
-  if (state[0] == 0.0f) *step += 1;
+// After every block of adamw_kernel has read the step count.
+__global__ void finish_step_kernel(double* state) {
+  if (state[kOptimFoundInf] != 0.0)
+    state[kOptimSkippedSteps] += 1;
+  else
+    state[kOptimStepCount] += 1;
 }
 
-__global__ void loss_scale_kernel(float* scale, int* clean_steps, const float* state, int growth_interval) {
-  if (state[0] != 0.0f) {
-    scale[0] *= 0.5f;
-    *clean_steps = 0;
-  } else if (++*clean_steps >= growth_interval) {
-    scale[0] *= 2.0f;
-    *clean_steps = 0;
+__global__ void loss_scale_kernel(double* state, float* scale_f32, LossScaleHyper h) {
+  if (h.enabled) {
+    if (state[kOptimFoundInf] != 0.0) {
+      state[kOptimLossScale] *= h.backoff_factor;
+      state[kOptimGrowthTracker] = 0;
+    } else if ((state[kOptimGrowthTracker] += 1) == static_cast<double>(h.growth_interval)) {
+      state[kOptimLossScale] *= h.growth_factor;
+      state[kOptimGrowthTracker] = 0;
+    }
   }
+  scale_f32[0] = static_cast<float>(state[kOptimLossScale]);
 }
 
 }  // namespace
 
-void check_gradients(const float* grads, int64_t n, const float* loss_scale, float max_norm, float* grad_state,
-                     float* scratch, cudaStream_t stream) {
+void check_gradients(const float* g, int64_t n, double max_norm, double* state, double* scratch, cudaStream_t stream) {
   const int blocks =
       static_cast<int>(std::min<int64_t>(kGradCheckBlocks, std::max<int64_t>(1, (n + kThreads - 1) / kThreads)));
-  grad_partial_kernel<<<blocks, kThreads, 0, stream>>>(grads, n, scratch);
+  grad_partial_kernel<<<blocks, kThreads, 0, stream>>>(g, n, state, scratch);
   SEGRUN_CUDA_CHECK_LAUNCH("grad_partial_kernel");
-  grad_final_kernel<<<1, 1024, 0, stream>>>(scratch, blocks, loss_scale, max_norm, grad_state);
+  grad_final_kernel<<<1, 1024, 0, stream>>>(scratch, blocks, max_norm, state);
   SEGRUN_CUDA_CHECK_LAUNCH("grad_final_kernel");
 }
 
-void adamw_step(const AdamWArgs& a, float* params, const float* grads, float* m, float* v, void* params_half, int64_t n,
-                int* step, const float* loss_scale, const float* grad_state, cudaStream_t stream) {
+void adamw_update(const AdamWHyper& h, float* theta, const float* g, float* m, float* v, void* theta_f16, int64_t n,
+                  double* state, cudaStream_t stream) {
   if (n > 0) {
-    adamw_kernel<<<blocks_for(n), kThreads, 0, stream>>>(a, params, grads, m, v, static_cast<__half*>(params_half), n,
-                                                         step, loss_scale, grad_state);
+    adamw_kernel<<<blocks_for(n), kThreads, 0, stream>>>(h, theta, g, m, v, static_cast<__half*>(theta_f16), n, state);
     SEGRUN_CUDA_CHECK_LAUNCH("adamw_kernel");
   }
-  advance_step_kernel<<<1, 1, 0, stream>>>(step, grad_state);
-  SEGRUN_CUDA_CHECK_LAUNCH("advance_step_kernel");
+  finish_step_kernel<<<1, 1, 0, stream>>>(state);
+  SEGRUN_CUDA_CHECK_LAUNCH("finish_step_kernel");
 }
 
-void update_loss_scale(float* loss_scale, int* clean_steps, const float* grad_state, int growth_interval,
-                       cudaStream_t stream) {
-  loss_scale_kernel<<<1, 1, 0, stream>>>(loss_scale, clean_steps, grad_state, growth_interval);
+void update_loss_scale(double* state, float* scale_f32, const LossScaleHyper& h, cudaStream_t stream) {
+  loss_scale_kernel<<<1, 1, 0, stream>>>(state, scale_f32, h);
   SEGRUN_CUDA_CHECK_LAUNCH("loss_scale_kernel");
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The problem descriptions both backends' kernels take: convolution, pooling and resize
-// geometry, and the kinds of elementwise op. Front-ends (engine/ops/) build them; the CPU
-// kernels (engine/cpu/) and the CUDA launch glue (engine/ops/cuda/) read them, so they live
-// here, in no backend's namespace. Ops are selected by these enums, never by name.
+// geometry, the kinds of elementwise op, the loss sums, and the optimiser's state slots and
+// constants. Front-ends (engine/ops/) build them; the CPU kernels (engine/cpu/) and the CUDA
+// launch glue (engine/ops/cuda/) read them, so they live here, in no backend's namespace. Ops are selected by these
+// enums, never by name.
 #include <cstdint>
 #include <vector>
 
@@ -63,6 +64,32 @@ struct SoftmaxLossSums {
   // Dice loss's sensitivity to the class's soft intersection (0 for a class left out of the mean).
   // It grows as the class's predicted and true mass S_c shrinks: the rare-class amplification.
   std::vector<double> dice_class_grad;
+};
+
+// The optimiser step's state, one f64 tensor on the parameters' device that the fused optimiser
+// ops read and write (docs/REFERENCE.md section 4), so no step waits on the host for it.
+enum OptimSlot : int {
+  kOptimFoundInf,       // 1 when a gradient of the last step was inf or NaN, else 0
+  kOptimGradNorm,       // L2 norm of the unscaled gradients before clipping; inf when found inf
+  kOptimClipCoef,       // min(1, max_norm / (norm + 1e-6)); 1 when not clipping
+  kOptimStepScale,      // the loss scale the last step's gradients carried
+  kOptimLossScale,      // the loss scale of the next step (1 when scaling is off)
+  kOptimGrowthTracker,  // clean steps since the loss scale last changed
+  kOptimSkippedSteps,   // steps skipped for an inf or NaN gradient
+  kOptimStepCount,      // AdamW's t: the steps taken
+  kOptimSlots
+};
+
+// AdamW's constants (docs/REFERENCE.md section 4.1).
+struct AdamWHyper {
+  double lr = 1e-4, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 1e-4;
+};
+
+// torch.cuda.amp.GradScaler's dynamic loss scaling (docs/REFERENCE.md section 4.4).
+struct LossScaleHyper {
+  bool enabled = false;  // off: the scale stays 1
+  double growth_factor = 2.0, backoff_factor = 0.5;
+  int64_t growth_interval = 2000;
 };
 
 }  // namespace segrun

@@ -12,6 +12,7 @@
 #include "engine/autograd.h"
 #include "engine/error.h"
 #include "engine/half.h"
+#include "engine/host_traffic.h"
 #include "engine/ops/elementwise.h"
 #ifdef SEGRUN_WITH_CUDA
 #include "cuda/context.h"
@@ -263,6 +264,19 @@ Tensor alias(const Tensor& t, const Shape& shape, int64_t offset) {
 }
 }  // namespace
 
+void move_into(Tensor& t, const Tensor& buffer, int64_t offset) {
+  check_defined(t, "move_into", "tensor");
+  check_defined(buffer, "move_into", "buffer");
+  SEGRUN_CHECK_ARG(buffer.dim() == 1 && offset >= 0 && offset + t.numel() <= buffer.numel(), "move_into: ", t.str(),
+                   " does not fit in ", buffer.str(), " at ", offset);
+  check_same_device_dtype(t, buffer, "move_into");
+  const int64_t start = buffer.impl()->offset + offset;
+  Tensor view = alias(buffer, t.shape(), start);
+  view.copy_from(t);
+  t.impl()->storage = buffer.impl()->storage;
+  t.impl()->offset = start;
+}
+
 Tensor Tensor::reshape(const Shape& new_shape) const {
   Shape s = new_shape;
   int64_t known = 1, infer = -1;
@@ -333,43 +347,55 @@ void Tensor::copy_from(const Tensor& src) {
   }
   const DeviceAllocator* a = cuda_allocator();
   if (!a) throw std::runtime_error("copy: cuda tensor in a build without CUDA");
-  if (device().is_cuda() && src.device().is_cuda())
+  if (device().is_cuda() && src.device().is_cuda()) {
     a->copy_device(raw_data(), src.raw_data(), n);
-  else
+  } else {
+    detail::count_device_copy();
     a->copy_host(raw_data(), src.raw_data(), n, device().is_cuda());
+  }
 }
 
 void Tensor::fill_(double value) {
   fill(*this, value);
 }
 
+namespace {
+// One element as double, without counting it as a host read (the callers count once per call).
+double value_at(const Tensor& t, int64_t i) {
+  switch (t.dtype()) {
+    case DType::F32:
+      return t.data<float>()[i];
+    case DType::F64:
+      return t.data<double>()[i];
+    case DType::F16:
+      return half_to_float(t.data<uint16_t>()[i]);
+    case DType::I32:
+      return t.data<int32_t>()[i];
+    case DType::U8:
+      return t.data<uint8_t>()[i];
+  }
+  return 0;
+}
+}  // namespace
+
 double Tensor::at(int64_t i) const {
   SEGRUN_CHECK_ARG(device().is_cpu(), "at: tensor is on ", device().str(), "; move it to the cpu first");
   SEGRUN_CHECK_ARG(i >= 0 && i < numel(), "at: index ", i, " out of range for ", str());
-  switch (dtype()) {
-    case DType::F32:
-      return data<float>()[i];
-    case DType::F64:
-      return data<double>()[i];
-    case DType::F16:
-      return half_to_float(data<uint16_t>()[i]);
-    case DType::I32:
-      return data<int32_t>()[i];
-    case DType::U8:
-      return data<uint8_t>()[i];
-  }
-  return 0;
+  detail::count_value_read();
+  return value_at(*this, i);
 }
 
 double Tensor::item() const {
   SEGRUN_CHECK_ARG(numel() == 1, "item: tensor ", str(), " is not a single value");
-  return device().is_cpu() ? at(0) : to(Device::cpu()).at(0);
+  detail::count_value_read();
+  return value_at(device().is_cpu() ? *this : to(Device::cpu()), 0);
 }
 
 std::vector<double> Tensor::to_double_vector() const {
   Tensor c = device().is_cpu() ? *this : detach().to(Device::cpu());
+  detail::count_value_read();
   std::vector<double> v(static_cast<size_t>(numel()));
-  for (int64_t i = 0; i < numel(); ++i) v[static_cast<size_t>(i)] = c.at(i);
+  for (int64_t i = 0; i < numel(); ++i) v[static_cast<size_t>(i)] = value_at(c, i);
   return v;
 }
 

@@ -127,6 +127,11 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;
 };
 
+// Copies t's values into `buffer` (1-d, same dtype and device) from element `offset` and makes
+// t a view of the buffer there: every handle to t sees the buffer from then on. Flat parameter
+// buffers (nn/optim.h) are built this way.
+void move_into(Tensor& t, const Tensor& buffer, int64_t offset);
+
 // Throws std::invalid_argument naming `op` and `what` unless t is defined.
 void check_defined(const Tensor& t, const char* op, const char* what);
 void check_same_device_dtype(const Tensor& a, const Tensor& b, const char* op);

@@ -4,103 +4,173 @@
 #include <stdexcept>
 
 #include "engine/error.h"
-#include "nn/host_tensor.h"
+#include "engine/ops/elementwise.h"
+#include "engine/ops/optim.h"
 
 namespace segrun::nn {
 
 namespace {
-struct AdamWStep {
-  double decay;  // 1 - lr * wd
-  double beta1, beta2;
-  double step_size;  // lr / (1 - beta1^t)
-  double bc2_sqrt;   // sqrt(1 - beta2^t)
-  double eps;
-};
+Tensor view_of(const Tensor& flat, int64_t begin, const Shape& shape) {
+  return flat.slice(begin, begin + shape_numel(shape)).reshape(shape);
+}
 
-// docs/REFERENCE.md section 4.1, in PyTorch's operation order:
-// theta *= 1 - lr*wd; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
-// theta -= (lr / (1-b1^t)) * m / (sqrt(v) / sqrt(1-b2^t) + eps).
-template <typename T>
-void adamw_update(T* theta, const T* g, T* m, T* v, int64_t n, const AdamWStep& s) {
-  const T decay = static_cast<T>(s.decay), b1 = static_cast<T>(s.beta1), b2 = static_cast<T>(s.beta2);
-  const T one_b1 = static_cast<T>(1.0 - s.beta1), one_b2 = static_cast<T>(1.0 - s.beta2);
-  const T step_size = static_cast<T>(s.step_size), bc2_sqrt = static_cast<T>(s.bc2_sqrt), eps = static_cast<T>(s.eps);
-  // Each element on its own (any split gives the same result); chunks go to whichever thread
-  // is free, so a preempted thread does not hold up the rest.
-#pragma omp parallel for simd schedule(dynamic, 1 << 15)
-  for (int64_t i = 0; i < n; ++i) {
-    theta[i] *= decay;
-    m[i] = b1 * m[i] + one_b1 * g[i];
-    v[i] = b2 * v[i] + one_b2 * g[i] * g[i];
-    theta[i] -= step_size * m[i] / (std::sqrt(v[i]) / bc2_sqrt + eps);
-  }
+Tensor one_int(int64_t v) {
+  return Tensor::from_vector(std::vector<int32_t>{static_cast<int32_t>(v)}, {1});
 }
 }  // namespace
 
-AdamW::AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const AdamWOptions& options)
-    : params_(std::move(named_parameters)), options_(options) {
-  for (const auto& [name, p] : params_) {
+AdamW::AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const AdamWOptions& options,
+             const LossScalerOptions& scaling)
+    : options_(options), scaling_(scaling) {
+  SEGRUN_CHECK_ARG(!named_parameters.empty(), "AdamW: no parameters");
+  SEGRUN_CHECK_ARG(scaling.init_scale > 0 && scaling.growth_factor > 1 && scaling.backoff_factor > 0 &&
+                       scaling.backoff_factor < 1 && scaling.growth_interval > 0,
+                   "AdamW: loss scaling needs init_scale > 0, growth_factor > 1, 0 < backoff_factor < 1 and "
+                   "growth_interval > 0");
+  const Tensor& first = named_parameters.front().second;
+  int64_t total = 0;
+  for (const auto& [name, p] : named_parameters) {
+    SEGRUN_CHECK_ARG(p.dtype() == first.dtype() && p.device() == first.device(), "AdamW: parameter '", name, "' is ",
+                     p.str(), ", the first is ", first.str(), " (one dtype and device for all)");
     SEGRUN_CHECK_ARG(p.dtype() == DType::F32 || p.dtype() == DType::F64, "AdamW: parameter '", name,
                      "' must be f32 or f64 (master weights), got ", p.str());
-    exp_avg_.push_back(Tensor::zeros(p.shape(), p.dtype()));
-    exp_avg_sq_.push_back(Tensor::zeros(p.shape(), p.dtype()));
+    total += p.numel();
+    segment_ends_.push_back(total);
   }
+  const Device device = first.device();
+  values_ = Tensor::empty({total}, first.dtype(), device);
+  grads_ = Tensor::zeros({total}, first.dtype(), device);
+  exp_avg_ = Tensor::zeros({total}, first.dtype(), device);
+  exp_avg_sq_ = Tensor::zeros({total}, first.dtype(), device);
+  int64_t begin = 0;
+  for (auto& [name, p] : named_parameters) {
+    Tensor handle = p;
+    move_into(handle, values_, begin);
+    names_.push_back(name);
+    params_.push_back(handle);
+    grad_views_.push_back(view_of(grads_, begin, p.shape()));
+    exp_avg_views_.push_back(view_of(exp_avg_, begin, p.shape()));
+    exp_avg_sq_views_.push_back(view_of(exp_avg_sq_, begin, p.shape()));
+    begin += p.numel();
+  }
+  const double scale = scaling.enabled ? scaling.init_scale : 1.0;
+  state_ = optim_state(scale, device);
+  const Tensor host_scale = Tensor::from_vector(std::vector<float>{static_cast<float>(scale)}, {1});
+  loss_scale_ = device.is_cpu() ? host_scale : host_scale.to(device);
 }
 
-void AdamW::step() {
-  ++step_;
-  const double t = static_cast<double>(step_);
-  const AdamWStep s{1.0 - options_.lr * options_.weight_decay,
-                    options_.beta1,
-                    options_.beta2,
-                    options_.lr / (1.0 - std::pow(options_.beta1, t)),
-                    std::sqrt(1.0 - std::pow(options_.beta2, t)),
-                    options_.eps};
+void AdamW::zero_grad() {
+  grads_.zero_();
+  for (size_t i = 0; i < params_.size(); ++i) params_[i].set_grad(grad_views_[i]);
+}
+
+Tensor AdamW::scale_loss(const Tensor& loss) const {
+  if (!scaling_.enabled) return loss;
+  return mul(loss, loss.dtype() == loss_scale_.dtype() ? loss_scale_ : loss_scale_.to(loss.dtype()));
+}
+
+// Host-side bookkeeping only (pointer comparisons): a module moved after the optimiser was
+// built, or gradients set up by Module::zero_grad, would otherwise train nothing, silently.
+void AdamW::check_bound() const {
   for (size_t i = 0; i < params_.size(); ++i) {
-    const Tensor& p = params_[i].second;
-    if (!p.grad().defined()) continue;
-    SEGRUN_CHECK_ARG(p.grad().dtype() == p.dtype(), "AdamW: gradient of '", params_[i].first, "' is ", p.grad().str(),
-                     ", parameter is ", p.str());
-    HostTensor theta(p);
-    const HostTensor grad(p.grad());
-    dispatch_float(p.dtype(), "AdamW", [&](auto tag) {
-      using T = decltype(tag);
-      adamw_update<T>(theta.host().data<T>(), grad.host().data<T>(), exp_avg_[i].data<T>(), exp_avg_sq_[i].data<T>(),
-                      p.numel(), s);
-    });
-    theta.commit();
+    SEGRUN_CHECK_ARG(params_[i].same_storage(values_), "AdamW: parameter '", names_[i],
+                     "' is no longer in the optimiser's buffer (was the module moved or cast after building it?)");
+    const Tensor g = params_[i].grad();
+    SEGRUN_CHECK_ARG(g.defined() && g.same_storage(grads_), "AdamW: the gradient of '", names_[i],
+                     "' is not in the optimiser's buffer: call the optimiser's zero_grad() before backward");
   }
 }
 
-std::vector<FileTensor> AdamW::state_tensors(const std::string& prefix) const {
+void AdamW::step(double clip_norm) {
+  check_bound();
+  check_gradients(grads_, segment_ends_, clip_norm, state_);
+  const AdamWHyper hyper{options_.lr, options_.beta1, options_.beta2, options_.eps, options_.weight_decay};
+  adamw_update(values_, grads_, exp_avg_, exp_avg_sq_, state_, hyper);
+  const LossScaleHyper scaling{scaling_.enabled, scaling_.growth_factor, scaling_.backoff_factor,
+                               scaling_.growth_interval};
+  update_loss_scale(state_, loss_scale_, scaling);
+}
+
+StepOutcome AdamW::last_step() const {
+  const std::vector<double> s = state_.to_double_vector();
+  StepOutcome o;
+  o.skipped = s[kOptimFoundInf] != 0.0;
+  o.grad_norm = s[kOptimGradNorm];
+  o.loss_scale = s[kOptimStepScale];
+  o.next_scale = s[kOptimLossScale];
+  o.steps_taken = static_cast<int64_t>(s[kOptimStepCount]);
+  o.skipped_steps = static_cast<int64_t>(s[kOptimSkippedSteps]);
+  return o;
+}
+
+double AdamW::loss_scale() const {
+  return last_step().next_scale;
+}
+
+int64_t AdamW::step_count() const {
+  return last_step().steps_taken;
+}
+
+int64_t AdamW::skipped_steps() const {
+  return last_step().skipped_steps;
+}
+
+std::vector<FileTensor> AdamW::state_tensors(const std::string& optimizer_prefix,
+                                             const std::string& scaler_prefix) const {
+  const std::vector<double> s = state_.to_double_vector();
   std::vector<FileTensor> out;
-  out.push_back({prefix + "step", Tensor::from_vector(std::vector<int32_t>{static_cast<int32_t>(step_)}, {1}), true});
-  for (size_t i = 0; i < params_.size(); ++i) {
-    out.push_back({prefix + "exp_avg." + params_[i].first, exp_avg_[i], false});
-    out.push_back({prefix + "exp_avg_sq." + params_[i].first, exp_avg_sq_[i], false});
+  out.push_back({optimizer_prefix + "step", one_int(static_cast<int64_t>(s[kOptimStepCount])), true});
+  for (size_t i = 0; i < names_.size(); ++i) {
+    out.push_back({optimizer_prefix + "exp_avg." + names_[i], exp_avg_views_[i], false});
+    out.push_back({optimizer_prefix + "exp_avg_sq." + names_[i], exp_avg_sq_views_[i], false});
   }
+  out.push_back({scaler_prefix + "scale", Tensor::from_vector(std::vector<double>{s[kOptimLossScale]}, {1}), false});
+  out.push_back({scaler_prefix + "growth_tracker", one_int(static_cast<int64_t>(s[kOptimGrowthTracker])), true});
+  out.push_back({scaler_prefix + "skipped_steps", one_int(static_cast<int64_t>(s[kOptimSkippedSteps])), true});
   return out;
 }
 
-void AdamW::load_state(const TensorFile& file, const std::string& prefix, const std::string& source) {
-  auto get = [&](const std::string& key, const Shape& shape) {
+void AdamW::load_state(const TensorFile& file, const std::string& optimizer_prefix, const std::string& scaler_prefix,
+                       const std::string& source) {
+  auto get = [&](const std::string& key) -> const Tensor& {
     auto it = file.tensors.find(key);
     if (it == file.tensors.end()) throw std::runtime_error(cat_str("AdamW: ", source, ": missing tensor '", key, "'"));
-    if (it->second.shape() != shape)
-      throw std::runtime_error(cat_str("AdamW: ", source, ": tensor '", key, "' has shape ",
-                                       shape_str(it->second.shape()), ", expected ", shape_str(shape)));
     return it->second;
   };
-  const Tensor step = get(prefix + "step", {1});
-  SEGRUN_CHECK_ARG(step.dtype() == DType::I32, "AdamW: ", source, ": step must be an integer tensor");
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const Shape& shape = params_[i].second.shape();
-    exp_avg_[i].copy_from(
-        get(prefix + "exp_avg." + params_[i].first, shape).contiguous_copy_on(Device::cpu(), exp_avg_[i].dtype()));
-    exp_avg_sq_[i].copy_from(get(prefix + "exp_avg_sq." + params_[i].first, shape)
-                                 .contiguous_copy_on(Device::cpu(), exp_avg_sq_[i].dtype()));
+  auto counter = [&](const std::string& key, DType dtype) {
+    const Tensor& t = get(key);
+    if (t.numel() != 1 || t.dtype() != dtype)
+      throw std::runtime_error(
+          cat_str("AdamW: ", source, ": tensor '", key, "' must be one ", dtype_name(dtype), " value, got ", t.str()));
+    return t.at(0);
+  };
+  const double steps = counter(optimizer_prefix + "step", DType::I32);
+  const double scale = counter(scaler_prefix + "scale", DType::F64);
+  const double growth = counter(scaler_prefix + "growth_tracker", DType::I32);
+  const double skipped = counter(scaler_prefix + "skipped_steps", DType::I32);
+  if (steps < 0 || growth < 0 || skipped < 0 || !(scale > 0) || !std::isfinite(scale))
+    throw std::runtime_error(cat_str("AdamW: ", source, ": optimiser counters must be >= 0 and the scale positive"));
+  for (size_t i = 0; i < names_.size(); ++i) {
+    for (const auto& [kind, view] : {std::pair<const char*, Tensor>{"exp_avg.", exp_avg_views_[i]},
+                                     std::pair<const char*, Tensor>{"exp_avg_sq.", exp_avg_sq_views_[i]}}) {
+      const std::string key = optimizer_prefix + kind + names_[i];
+      const Tensor& t = get(key);
+      if (t.shape() != view.shape())
+        throw std::runtime_error(cat_str("AdamW: ", source, ": tensor '", key, "' has shape ", shape_str(t.shape()),
+                                         ", expected ", shape_str(view.shape())));
+      Tensor dst = view;
+      dst.copy_from(t.contiguous_copy_on(view.device(), view.dtype()));
+    }
   }
-  step_ = step.data<int32_t>()[0];
+  // Without loss scaling the scale stays 1, whatever a file written with it says.
+  const double next_scale = scaling_.enabled ? scale : 1.0;
+  Tensor fresh = optim_state(next_scale, Device::cpu());
+  double* slots = fresh.data<double>();
+  slots[kOptimStepCount] = steps;
+  slots[kOptimGrowthTracker] = growth;
+  slots[kOptimSkippedSteps] = skipped;
+  state_.copy_from(fresh);
+  loss_scale_.copy_from(Tensor::from_vector(std::vector<float>{static_cast<float>(next_scale)}, {1}));
 }
 
 StepLR::StepLR(double base_lr, int64_t step_size, double gamma)

@@ -1,9 +1,19 @@
 #pragma once
-// AdamW and StepLR with PyTorch semantics (docs/REFERENCE.md sections 4.1, 4.2).
+// The training optimiser: AdamW (docs/REFERENCE.md section 4.1) with global-norm gradient
+// clipping (4.3) and dynamic loss scaling (4.4), composed as torch.optim.AdamW,
+// clip_grad_norm_ and torch's GradScaler compose them, and StepLR (4.2).
+//
+// Every parameter is a view of one flat buffer and every gradient a view of another, so the
+// step is the fused ops of engine/ops/optim.h over contiguous memory: a gradient check with
+// the norm, one AdamW pass with unscaling and clipping folded in, and the loss-scale update.
+// What they decide (found inf, norm, clip coefficient, scale, step count) stays in a state
+// tensor on the parameters' device; nothing in step() reads a value back to the host.
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/kernel_types.h"
 #include "engine/tensor.h"
 #include "nn/safetensors.h"
 
@@ -17,29 +27,70 @@ struct AdamWOptions {
   double weight_decay = 1e-4;
 };
 
-// Holds handles to the parameters (build it after Module::to). Moments live on the host in the
-// parameters' dtype; parameters on another device are updated through a host copy.
+struct LossScalerOptions {
+  bool enabled = false;  // off: the scale stays 1 (FP32 training); inf/NaN still skip the step
+  double init_scale = 65536.0;
+  double growth_factor = 2.0;
+  double backoff_factor = 0.5;
+  int64_t growth_interval = 2000;
+};
+
+// What a step decided, read back from the device state.
+struct StepOutcome {
+  bool skipped = false;     // an inf or NaN gradient: parameters and moments unchanged
+  double grad_norm = 0;     // of the unscaled gradients, before clipping; inf when skipped
+  double loss_scale = 1;    // the scale the step's gradients carried
+  double next_scale = 1;    // the scale of the next step
+  int64_t steps_taken = 0;  // AdamW's t after the step
+  int64_t skipped_steps = 0;
+};
+
 class AdamW {
  public:
-  AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const AdamWOptions& options = {});
+  // Moves every parameter (all of one floating dtype, f32 on CUDA, on one device) into the flat
+  // buffer, values kept. Build it after Module::to, and do not move or cast the module after.
+  AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const AdamWOptions& options = {},
+        const LossScalerOptions& scaling = {});
 
-  // One step t -> t+1 over every parameter that has a gradient (others are left unchanged).
-  void step();
+  // Zeroes the gradient buffer and makes each parameter's gradient its view, so backward
+  // accumulates there. Every parameter takes part in every step: one that received no
+  // gradient has a zero gradient (its weight still decays); both models use every parameter.
+  void zero_grad();
+  // loss times the current loss scale, multiplied on the device; the loss itself without scaling.
+  Tensor scale_loss(const Tensor& loss) const;
+  // Gradient check and norm, clipping at clip_norm, AdamW (skipped on inf/NaN), loss-scale
+  // update. Reads no value back to the host.
+  void step(double clip_norm);
+  // The last step's outcome (reads the state back: call it outside the step).
+  StepOutcome last_step() const;
 
+  const Tensor& state() const { return state_; }  // f64[kOptimSlots], engine/kernel_types.h
   double lr() const { return options_.lr; }
   void set_lr(double lr) { options_.lr = lr; }
   const AdamWOptions& options() const { return options_; }
-  int64_t step_count() const { return step_; }
+  double loss_scale() const;      // the scale the next loss is multiplied by (reads the state)
+  int64_t step_count() const;     // AdamW's t (reads the state)
+  int64_t skipped_steps() const;  // (reads the state)
 
-  // Checkpoint state: `<prefix>step` (I64), `<prefix>exp_avg.<param>`, `<prefix>exp_avg_sq.<param>`.
-  std::vector<FileTensor> state_tensors(const std::string& prefix) const;
-  void load_state(const TensorFile& file, const std::string& prefix, const std::string& source);
+  // Checkpoint state, in the files of earlier versions: `<optimizer>step` (I32),
+  // `<optimizer>exp_avg.<param>`, `<optimizer>exp_avg_sq.<param>`, `<scaler>scale` (F64),
+  // `<scaler>growth_tracker` and `<scaler>skipped_steps` (I32).
+  std::vector<FileTensor> state_tensors(const std::string& optimizer_prefix, const std::string& scaler_prefix) const;
+  void load_state(const TensorFile& file, const std::string& optimizer_prefix, const std::string& scaler_prefix,
+                  const std::string& source);
 
  private:
-  std::vector<std::pair<std::string, Tensor>> params_;
-  std::vector<Tensor> exp_avg_, exp_avg_sq_;
+  void check_bound() const;
+
+  std::vector<std::string> names_;
+  std::vector<Tensor> params_;  // the parameters' own handles, views of values_
+  std::vector<Tensor> grad_views_, exp_avg_views_, exp_avg_sq_views_;
+  std::vector<int64_t> segment_ends_;
+  Tensor values_, grads_, exp_avg_, exp_avg_sq_;
+  Tensor state_;       // f64[kOptimSlots] on the parameters' device
+  Tensor loss_scale_;  // f32[1], the next loss's multiplier, kept by update_loss_scale
   AdamWOptions options_;
-  int64_t step_ = 0;
+  LossScalerOptions scaling_;
 };
 
 // lr(epoch) = lr0 * gamma^floor(epoch / step_size).

@@ -54,10 +54,9 @@ LoopState loop_state_from_json(const Json& loop) {
 }  // namespace
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const nn::AdamW& optimizer,
-                     const nn::LossScaler& scaler, const LoopState& state) {
+                     const LoopState& state) {
   std::vector<nn::FileTensor> tensors = nn::state_dict_tensors(model, "model.");
-  for (nn::FileTensor& t : optimizer.state_tensors("optimizer.")) tensors.push_back(std::move(t));
-  for (nn::FileTensor& t : scaler.state_tensors("scaler.")) tensors.push_back(std::move(t));
+  for (nn::FileTensor& t : optimizer.state_tensors("optimizer.", "scaler.")) tensors.push_back(std::move(t));
   Json loop = {{"next_epoch", state.next_epoch},
                {"next_step", state.next_step},
                {"log_lines", state.log_lines},
@@ -75,13 +74,12 @@ LoopState parse_loop_state(const std::string& json_text, const std::string& path
   }
 }
 
-LoopState load_checkpoint(const std::string& path, nn::Module& model, nn::AdamW& optimizer, nn::LossScaler& scaler) {
+LoopState load_checkpoint(const std::string& path, nn::Module& model, nn::AdamW& optimizer) {
   const nn::TensorFile file = nn::read_safetensors(path);
   nn::LoadOptions model_options;
   model_options.prefix = "model.";
   nn::load_state_dict(model, file, path, model_options);
-  optimizer.load_state(file, "optimizer.", path);
-  scaler.load_state(file, "scaler.", path);
+  optimizer.load_state(file, "optimizer.", "scaler.", path);
   const auto it = file.metadata.find(kStateKey);
   if (it == file.metadata.end())
     throw std::runtime_error(path + ": not a segrun training checkpoint (no " + kStateKey + ")");

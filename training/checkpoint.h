@@ -3,7 +3,6 @@
 // moments, loss-scaler state, and the loop position as safetensors metadata.
 #include <string>
 
-#include "nn/grad_scaling.h"
 #include "nn/module.h"
 #include "nn/optim.h"
 #include "training/run_records.h"
@@ -23,11 +22,11 @@ struct LoopState {
 };
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const nn::AdamW& optimizer,
-                     const nn::LossScaler& scaler, const LoopState& state);
+                     const LoopState& state);
 // The loop position stored as the checkpoint metadata `segrun.loop_state` (JSON text), every
 // number range-checked; errors name `path`, the metadata key and the field.
 LoopState parse_loop_state(const std::string& json_text, const std::string& path);
-// Restores model, optimiser and scaler in place; errors name the file and the key.
-LoopState load_checkpoint(const std::string& path, nn::Module& model, nn::AdamW& optimizer, nn::LossScaler& scaler);
+// Restores model and optimiser (loss scaler included) in place; errors name the file and the key.
+LoopState load_checkpoint(const std::string& path, nn::Module& model, nn::AdamW& optimizer);
 
 }  // namespace segrun::training

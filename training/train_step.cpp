@@ -5,7 +5,6 @@
 
 #include "engine/autograd.h"
 #include "nn/autocast.h"
-#include "nn/grad_scaling.h"
 
 namespace segrun::training {
 
@@ -43,6 +42,19 @@ void restore_buffers(nn::Module& model, const std::vector<Tensor>& saved) {
   }
 }
 
+// The L2 norm of every parameter's gradient together, read on the host (the probe is a
+// diagnostic outside the step proper).
+double gradient_norm(const std::vector<Tensor>& parameters) {
+  double squares = 0;
+  for (const Tensor& p : parameters) {
+    if (!p.grad().defined()) continue;
+    double tensor_squares = 0;
+    for (double g : p.grad().to_double_vector()) tensor_squares += g * g;
+    squares += tensor_squares;
+  }
+  return std::sqrt(squares);
+}
+
 Tensor forward_logits(StepContext& ctx, const Tensor& images) {
   const nn::AutocastGuard autocast(ctx.amp);
   return ctx.model.forward(images);
@@ -63,7 +75,7 @@ TermValues probe_parameter_gradients(StepContext& ctx, const Tensor& images, con
     ctx.model.zero_grad();
     const Tensor logits = forward_logits(ctx, images);
     backward(losses::combined_loss(logits, labels, single, options).total);
-    norms[name] = nn::clip_grad_norm(ctx.parameters, std::numeric_limits<double>::infinity());
+    norms[name] = gradient_norm(ctx.parameters);
   }
   ctx.model.zero_grad();
   restore_buffers(ctx.model, buffers);
@@ -75,7 +87,7 @@ StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
   const Tensor labels = batch.labels.to(ctx.device);
   StepRecord r;
   if (probe) r.param_grad_norm = probe_parameter_gradients(ctx, images, labels);
-  ctx.model.zero_grad();
+  ctx.optimizer.zero_grad();
   PhaseClock clock;
   const Tensor logits = forward_logits(ctx, images);
   losses::LossOptions options = ctx.loss.options;
@@ -86,16 +98,15 @@ StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
   r.logit_grad_norm = logit_gradient_norms(terms.grad_stats, ctx.loss.weights);
   if (ctx.loss.weights.ce > 0 && ctx.loss.weights.dice > 0) r.ce_dice_cosine = terms.grad_stats.cos_ce_dice;
   r.dice_class_grad = terms.grad_stats.dice_class_grad;
-  r.loss_scale = ctx.scaler.scale();
   r.lr = ctx.optimizer.lr();
   r.phases.forward = clock.lap();
-  backward(ctx.scaler.scale_loss(terms.total));
+  backward(ctx.optimizer.scale_loss(terms.total));
   r.phases.backward = clock.lap();
-  const bool found_inf = ctx.scaler.unscale(ctx.parameters);
-  r.grad_norm = found_inf ? std::numeric_limits<double>::infinity() : nn::clip_grad_norm(ctx.parameters, ctx.clip_norm);
-  r.skipped = !ctx.scaler.step(ctx.optimizer, found_inf);
-  ctx.scaler.update(found_inf);
-  ctx.model.zero_grad();
+  ctx.optimizer.step(ctx.clip_norm);
+  const nn::StepOutcome outcome = ctx.optimizer.last_step();
+  r.loss_scale = outcome.loss_scale;
+  r.grad_norm = outcome.grad_norm;
+  r.skipped = outcome.skipped;
   r.phases.optimizer = clock.lap();
   return r;
 }

@@ -1,10 +1,10 @@
 #pragma once
 // One optimiser step of the paper's protocol: forward, combined loss (FP32), backward on the
-// scaled loss, unscale, clip at global norm, AdamW (skipped on inf/NaN), scaler update.
+// scaled loss, then the optimiser step on the device (nn/optim.h): unscale, clip at global norm,
+// AdamW (skipped on inf/NaN), scaler update.
 #include <vector>
 
 #include "data/loader.h"
-#include "nn/grad_scaling.h"
 #include "nn/module.h"
 #include "nn/optim.h"
 #include "training/run_records.h"
@@ -14,8 +14,7 @@ namespace segrun::training {
 
 struct StepContext {
   nn::SegmentationModel& model;
-  nn::AdamW& optimizer;
-  nn::LossScaler& scaler;
+  nn::AdamW& optimizer;  // loss scaling included
   std::vector<Tensor> parameters;
   LossSetup loss;
   double clip_norm = 1.0;

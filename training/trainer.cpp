@@ -42,8 +42,7 @@ struct Session {
   TrainingData data;
   Device device;
   std::unique_ptr<nn::SegmentationModel> model;
-  std::unique_ptr<nn::AdamW> optimizer;
-  std::unique_ptr<nn::LossScaler> scaler;
+  std::unique_ptr<nn::AdamW> optimizer;  // with the loss scaler
   LossSetup loss;
   LoopState state;
   Progress progress;
@@ -100,7 +99,7 @@ void open_run_directory(Session& s) {
   }
   write_json_atomic(s.files.config, config);
   if (file_exists(s.files.last)) {
-    s.state = load_checkpoint(s.files.last, *s.model, *s.optimizer, *s.scaler);
+    s.state = load_checkpoint(s.files.last, *s.model, *s.optimizer);
     if (s.state.next_epoch > s.config.epochs) {
       throw std::runtime_error(s.files.last + ": checkpoint is at epoch " + std::to_string(s.state.next_epoch) +
                                " but the run has " + std::to_string(s.config.epochs) + " epochs");
@@ -119,11 +118,10 @@ void build_model(Session& s) {
     for (const std::string& line : load_starting_weights(s.config, *s.model)) s.progress.note(line);
   }
   s.model->to(s.device);
-  s.optimizer = std::make_unique<nn::AdamW>(s.model->named_parameters(),
-                                            nn::AdamWOptions{s.config.lr, 0.9, 0.999, 1e-8, s.config.weight_decay});
-  nn::LossScalerOptions scaler_options;
-  scaler_options.enabled = s.config.amp;
-  s.scaler = std::make_unique<nn::LossScaler>(scaler_options);
+  nn::LossScalerOptions scaling;
+  scaling.enabled = s.config.amp;
+  s.optimizer = std::make_unique<nn::AdamW>(
+      s.model->named_parameters(), nn::AdamWOptions{s.config.lr, 0.9, 0.999, 1e-8, s.config.weight_decay}, scaling);
   s.loss.weights = {s.config.weights.ce, s.config.weights.dice, s.config.weights.focal};
   s.loss.options.class_weight = losses::class_weight_tensor(s.data.class_weights).to(s.device);
   s.state.seed = s.config.seed;
@@ -139,8 +137,7 @@ double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));
-  StepContext ctx{*s.model, *s.optimizer,       *s.scaler, s.model->parameters(),
-                  s.loss,   s.config.clip_norm, s.device,  s.config.amp};
+  StepContext ctx{*s.model, *s.optimizer, s.model->parameters(), s.loss, s.config.clip_norm, s.device, s.config.amp};
   s.progress.start_epoch(epoch, s.config.epochs, steps);
   double loss_sum = 0;
   size_t counted = 0;
@@ -201,10 +198,10 @@ void finish_epoch(Session& s, int epoch, double train_loss, Clock::time_point st
   // --resume (and rewrites best), so there is never a finished epoch whose best weights are lost.
   PhaseClock checkpoint_clock;
   if (best) {
-    save_checkpoint(s.files.best, *s.model, *s.optimizer, *s.scaler, s.state);
+    save_checkpoint(s.files.best, *s.model, *s.optimizer, s.state);
     crash_point("between-checkpoint-files");
   }
-  save_checkpoint(s.files.last, *s.model, *s.optimizer, *s.scaler, s.state);
+  save_checkpoint(s.files.last, *s.model, *s.optimizer, s.state);
   s.previous_checkpoint_s = checkpoint_clock.lap();
   s.progress.end_epoch(record, best);
 }
@@ -233,7 +230,6 @@ std::optional<RunMetrics> run_training(const TrainConfig& config) {
             files,
             load_training_data(config),
             Device::parse(config.device),
-            nullptr,
             nullptr,
             nullptr,
             {},

@@ -64,13 +64,12 @@ void run_train_bench(const TrainBenchOptions& o) {
   Generator gen(42);
   std::unique_ptr<nn::SegmentationModel> model = models::make_model(o.model, 3, o.classes, o.width, gen);
   model->to(device);
-  nn::AdamW optimizer(model->named_parameters());
-  nn::LossScalerOptions scaler_options;
-  scaler_options.enabled = o.amp;
-  nn::LossScaler scaler(scaler_options);
+  nn::LossScalerOptions scaling;
+  scaling.enabled = o.amp;
+  nn::AdamW optimizer(model->named_parameters(), nn::AdamWOptions{}, scaling);
   LossSetup loss;
   loss.weights = losses::loss_config(o.loss);
-  StepContext ctx{*model, optimizer, scaler, model->parameters(), loss, 1.0, device, o.amp};
+  StepContext ctx{*model, optimizer, model->parameters(), loss, 1.0, device, o.amp};
   const data::Batch batch = synthetic_batch(o, width, height);
   using Clock = std::chrono::steady_clock;
   std::vector<double> ms;

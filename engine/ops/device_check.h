@@ -10,6 +10,13 @@ inline void require_cpu(const char* op, const Tensor& t) {
   if (!t.device().is_cpu()) throw_invalid(op, ": no kernel for device ", t.device().str());
 }
 
+// The value of a one-element floating CPU tensor, as a CPU kernel reads its input: not a host
+// read of engine/host_traffic.h (the CUDA paths keep such scalars on the device).
+inline double cpu_scalar(const Tensor& t, const char* op) {
+  require_cpu(op, t);
+  return dispatch_float(t.dtype(), op, [&](auto tag) { return static_cast<double>(t.data<decltype(tag)>()[0]); });
+}
+
 }  // namespace segrun
 
 // `SEGRUN_ON_CUDA(t, cuda_path) { cpu_path }`: runs cuda_path when t is on the GPU and the

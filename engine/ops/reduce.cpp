@@ -24,7 +24,7 @@ Tensor sum(const Tensor& x) {
   const Shape shape = x.shape();
   return record("sum", out, {x}, [shape](const Tensor& g) {
     SEGRUN_ON_CUDA(g, return std::vector<Tensor>{cuda_ops::broadcast_scalar(g, shape)}) {
-      return std::vector<Tensor>{Tensor::full(shape, g.item(), g.dtype(), g.device())};
+      return std::vector<Tensor>{Tensor::full(shape, cpu_scalar(g, "sum backward"), g.dtype(), g.device())};
     }
   });
 }

@@ -110,7 +110,7 @@ SoftmaxLossResult softmax_loss(const Tensor& logits, const Tensor& target, const
     const Tensor saved = need_grad ? grad.detach() : Tensor();
     result.total = record(op, Tensor::full({1}, result.sums.total, logits.dtype()), {logits}, [saved](const Tensor& g) {
       // The node runs once and then drops `saved`, so it can be scaled in place and handed on.
-      const double s = g.item();
+      const double s = cpu_scalar(g, "softmax_loss backward");
       if (s != 1.0) {
         dispatch_float(saved.dtype(), "softmax_loss backward", [&](auto tag) {
           using T = decltype(tag);

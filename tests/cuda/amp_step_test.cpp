@@ -6,6 +6,8 @@
 // - the weights after the full optimizer step (unscale, clip at norm 1, AdamW) equal the CPU
 //   optimizer's step taken from the GPU's own gradients, which isolates the device's optimizer
 //   path from the FP16 rounding of the gradients themselves.
+// - the optimizer step reads no value back to the host and copies nothing between host and
+//   device (engine/host_traffic.h).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -14,11 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/host_traffic.h"
 #include "engine/ops.h"
 #include "losses/losses.h"
 #include "models/factory.h"
 #include "nn/autocast.h"
-#include "nn/grad_scaling.h"
 #include "nn/optim.h"
 
 using namespace segrun;
@@ -73,7 +75,8 @@ Tensor on_cpu(const Tensor& t) {
   return t.detach().to(Device::cpu()).contiguous_copy_on(Device::cpu(), DType::F32);
 }
 
-// Forward, combined loss, backward on the scaled loss, unscale; then clip and AdamW.
+// Forward, combined loss, backward on the scaled loss, then the optimiser's step (unscale,
+// clip, AdamW) as training runs it.
 Step train_step(const std::string& name, Device device, bool amp, const Tensor& image, const Tensor& target) {
   auto model = fresh_model(name);
   model->to(device);
@@ -82,12 +85,13 @@ Step train_step(const std::string& name, Device device, bool amp, const Tensor& 
     step.names.push_back(param_name);
     step.before.push_back(on_cpu(p));
   }
-  nn::AdamW optimizer(model->named_parameters(), {1e-3, 0.9, 0.999, 1e-8, 1e-4});
-  nn::LossScalerOptions scaler_options;
-  scaler_options.enabled = amp;
-  scaler_options.init_scale = 1024.0;  // a fresh full-size model overflows FP16 at 65536
-  nn::LossScaler scaler(scaler_options);
+  nn::LossScalerOptions scaling;
+  scaling.enabled = amp;
+  scaling.init_scale = 1024.0;  // a fresh full-size model overflows FP16 at 65536
+  const double loss_scale = amp ? scaling.init_scale : 1.0;
+  nn::AdamW optimizer(model->named_parameters(), {1e-3, 0.9, 0.999, 1e-8, 1e-4}, scaling);
   const std::vector<Tensor> parameters = model->parameters();
+  optimizer.zero_grad();
   Tensor logits;
   {
     const nn::AutocastGuard autocast(amp);
@@ -96,32 +100,34 @@ Step train_step(const std::string& name, Device device, bool amp, const Tensor& 
   CHECK(logits.dtype() == DType::F32);
   step.logits = on_cpu(logits);
   const losses::LossTerms terms = losses::combined_loss(logits, target.to(device), {1.0, 1.0, 1.0});
-  backward(scaler.scale_loss(terms.total));
-  const bool found_inf = scaler.unscale(parameters);
-  REQUIRE_MESSAGE(!found_inf, name << ": gradients overflowed at loss scale " << scaler.scale());
+  backward(optimizer.scale_loss(terms.total));
+  // The gradient buffer keeps what backward wrote: the gradients times the loss scale.
   for (const Tensor& p : parameters) {
     REQUIRE(p.grad().defined());
     CHECK(p.grad().dtype() == DType::F32);
-    step.gradients.push_back(on_cpu(p.grad()));
+    step.gradients.push_back(scale(on_cpu(p.grad()), 1.0 / loss_scale));
   }
-  nn::clip_grad_norm(parameters, 1.0);
-  REQUIRE(scaler.step(optimizer, found_inf));
+  const HostTraffic before = host_traffic();
+  optimizer.step(1.0);
+  const HostTraffic after = host_traffic();
+  CHECK(after.value_reads == before.value_reads);
+  CHECK(after.device_copies == before.device_copies);
+  const nn::StepOutcome outcome = optimizer.last_step();
+  REQUIRE_MESSAGE(!outcome.skipped, name << ": gradients overflowed at loss scale " << loss_scale);
+  CHECK(outcome.loss_scale == loss_scale);
   for (const Tensor& p : parameters) step.after.push_back(on_cpu(p));
   return step;
 }
 
-// The CPU optimizer applied to `gpu`'s starting weights and gradients.
+// The CPU optimiser applied to `gpu`'s starting weights and (unscaled) gradients.
 std::vector<Tensor> cpu_update_from(const std::string& name, const Step& gpu) {
   auto model = fresh_model(name);
   const std::vector<Tensor> parameters = model->parameters();
-  for (size_t i = 0; i < parameters.size(); ++i) {
-    Tensor p = parameters[i];
-    p.detach().copy_from(gpu.before[i]);
-    p.set_grad(gpu.gradients[i].clone());
-  }
+  for (size_t i = 0; i < parameters.size(); ++i) parameters[i].detach().copy_from(gpu.before[i]);
   nn::AdamW optimizer(model->named_parameters(), {1e-3, 0.9, 0.999, 1e-8, 1e-4});
-  nn::clip_grad_norm(parameters, 1.0);
-  optimizer.step();
+  optimizer.zero_grad();
+  for (size_t i = 0; i < parameters.size(); ++i) parameters[i].grad().copy_from(gpu.gradients[i]);
+  optimizer.step(1.0);
   std::vector<Tensor> after;
   for (const Tensor& p : parameters) after.push_back(on_cpu(p));
   return after;

@@ -1,6 +1,6 @@
 // The fused CUDA kernels that have no op front-end of their own: softmax + CE/Dice/focal loss
 // and gradient (checked against a direct f64 evaluation of docs/REFERENCE.md section 2 and its
-// central differences), the gradient check, AdamW and the loss-scale update (section 4).
+// central differences). The fused optimiser ops are in the op-case table (optim_cases.cpp).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -11,7 +11,6 @@
 
 #ifdef SEGRUN_WITH_CUDA
 #include "cuda/context.h"
-#include "cuda/optim.h"
 #include "cuda/softmax_loss.h"
 #include "engine/half.h"
 #include "engine/ops.h"
@@ -193,88 +192,4 @@ TEST_CASE("fused softmax losses match docs/REFERENCE.md section 2 and their fini
   }
 }
 
-namespace {
-Tensor device_floats(const std::vector<float>& v) {
-  return Tensor::from_vector(v, {static_cast<int64_t>(v.size())}).to(Device::cuda());
-}
-}  // namespace
-
-TEST_CASE("gradient check, AdamW and loss scale on the device follow docs/REFERENCE.md section 4") {
-  const int64_t n = 1000;
-  const float loss_scale = 1024.0f, lr = 1e-2f, wd = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-  std::vector<float> grads(n), params(n);
-  Generator gen(5);
-  for (int64_t i = 0; i < n; ++i) {
-    grads[i] = static_cast<float>(gen.next_uniform(-0.1, 0.1)) * loss_scale;
-    params[i] = static_cast<float>(gen.next_uniform(-1.0, 1.0));
-  }
-  double sumsq = 0;
-  for (float g : grads) sumsq += static_cast<double>(g) * g;
-  const double total = std::sqrt(sumsq) / loss_scale, coef = std::min(1.0, 1.0 / (total + 1e-6));
-  const cudaStream_t stream = cuda::context().stream();
-  Tensor g = device_floats(grads), scale = device_floats({loss_scale});
-  Tensor state = Tensor::empty({cuda::kGradStateFloats}, DType::F32, Device::cuda());
-  Tensor scratch = Tensor::empty({2 * cuda::kGradCheckBlocks}, DType::F32, Device::cuda());
-  cuda::check_gradients(g.data<float>(), n, scale.data<float>(), 1.0f, state.data<float>(), scratch.data<float>(),
-                        stream);
-  const std::vector<double> s = state.to_double_vector();
-  CHECK(s[0] == 0.0);
-  CHECK(s[1] == doctest::Approx(sumsq).epsilon(1e-5));
-  CHECK(s[2] == doctest::Approx(total).epsilon(1e-5));
-  CHECK(s[3] == doctest::Approx(coef).epsilon(1e-5));
-
-  // Two AdamW steps against the formula in f64.
-  Tensor p = device_floats(params), m = device_floats(std::vector<float>(n, 0)),
-         v = device_floats(std::vector<float>(n, 0));
-  Tensor half = Tensor::empty({n}, DType::F16, Device::cuda());
-  Tensor step = Tensor::from_vector(std::vector<int32_t>{0}, {1}).to(Device::cuda());
-  const cuda::AdamWArgs args{lr, b1, b2, eps, wd};
-  for (int k = 0; k < 2; ++k)
-    cuda::adamw_step(args, p.data<float>(), g.data<float>(), m.data<float>(), v.data<float>(), half.raw_data(), n,
-                     step.data<int32_t>(), scale.data<float>(), state.data<float>(), stream);
-  std::vector<double> ref(params.begin(), params.end()), mr(n, 0), vr(n, 0);
-  for (int t = 1; t <= 2; ++t)
-    for (int64_t i = 0; i < n; ++i) {
-      const double gi = grads[i] / loss_scale * coef;
-      ref[i] -= lr * wd * ref[i];
-      mr[i] = b1 * mr[i] + (1 - b1) * gi;
-      vr[i] = b2 * vr[i] + (1 - b2) * gi * gi;
-      ref[i] -= lr * (mr[i] / (1 - std::pow(b1, t))) / (std::sqrt(vr[i] / (1 - std::pow(b2, t))) + eps);
-    }
-  const std::vector<double> got = p.to_double_vector(), got_half = half.to_double_vector();
-  double err = 0, half_err = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    err = std::max(err, std::fabs(got[i] - ref[i]));
-    half_err = std::max(half_err, std::fabs(got_half[i] - got[i]));
-  }
-  CHECK(err <= 1e-5);
-  CHECK(half_err <= 1e-3);  // f16 spacing near 1 is 2^-10
-  CHECK(step.item() == 2.0);
-
-  // An inf anywhere: found, the step is skipped (parameters and step count unchanged).
-  grads[500] = INFINITY;
-  g = device_floats(grads);
-  cuda::check_gradients(g.data<float>(), n, scale.data<float>(), 1.0f, state.data<float>(), scratch.data<float>(),
-                        stream);
-  CHECK(state.to_double_vector()[0] == 1.0);
-  cuda::adamw_step(args, p.data<float>(), g.data<float>(), m.data<float>(), v.data<float>(), half.raw_data(), n,
-                   step.data<int32_t>(), scale.data<float>(), state.data<float>(), stream);
-  CHECK(p.to_double_vector() == got);
-  CHECK(step.item() == 2.0);
-
-  // Loss scale: halved on inf; doubled after growth_interval (here 2) clean steps.
-  Tensor clean = Tensor::from_vector(std::vector<int32_t>{1}, {1}).to(Device::cuda());
-  cuda::update_loss_scale(scale.data<float>(), clean.data<int32_t>(), state.data<float>(), 2, stream);
-  CHECK(scale.item() == 512.0);
-  CHECK(clean.item() == 0.0);
-  grads[500] = 0.0f;
-  g = device_floats(grads);
-  for (int k = 0; k < 2; ++k) {
-    cuda::check_gradients(g.data<float>(), n, scale.data<float>(), 1.0f, state.data<float>(), scratch.data<float>(),
-                          stream);
-    cuda::update_loss_scale(scale.data<float>(), clean.data<int32_t>(), state.data<float>(), 2, stream);
-  }
-  CHECK(scale.item() == 1024.0);
-  CHECK(clean.item() == 0.0);
-}
 #endif

@@ -61,12 +61,20 @@ struct OpCase {
   // and f16 convolutions wide enough for tensor cores only show their bugs there. Too large for
   // one finite difference per element, so its gradient check probes random directions instead.
   bool real_size = false;
+  // An update rule rather than a function to differentiate (the optimiser ops): no gradient
+  // check, and no f16 parity (the optimiser keeps f32 master weights).
+  bool update_rule = false;
 };
 
 // Real-size cases run at batch 4 and 512x256, the training size of the study.
 inline constexpr int64_t kRealBatch = 4, kRealHeight = 256, kRealWidth = 512;
 inline OpCase real_size(OpCase c) {
   c.real_size = true;
+  return c;
+}
+
+inline OpCase update_rule(OpCase c) {
+  c.update_rule = true;
   return c;
 }
 
