@@ -199,4 +199,27 @@ void softmax_loss_backward(const SoftmaxLossArgs& a, const void* logits, const v
   SEGRUN_CUDA_CHECK_LAUNCH("loss_grad_kernel");
 }
 
+namespace {
+__global__ void pack_loss_sums_kernel(const float* losses, const float* stats, const float* grad_sums, int64_t classes,
+                                      bool dice_class_grad, double* out) {
+  if (threadIdx.x == 0) {
+    out[kLossCe] = losses[0], out[kLossDice] = losses[1], out[kLossFocal] = losses[2], out[kLossTotal] = losses[3];
+    out[kLossValidPixels] = stats[3];
+    const int slots[kLossGradSums] = {kLossCeSq,   kLossDiceSq,  kLossFocalSq,  kLossTotalSq,
+                                      kLossCeDice, kLossCeFocal, kLossDiceFocal};
+    for (int k = 0; k < kLossGradSums; ++k) out[slots[k]] = grad_sums ? grad_sums[k] : 0.0;
+    out[kLossHasDiceClassGrad] = dice_class_grad ? 1.0 : 0.0;
+  }
+  // |dDice/dI_c| = 2 / (K S_c), left in the stats by the finalize kernel.
+  for (int64_t c = threadIdx.x; c < classes; c += blockDim.x)
+    out[kLossSumSlots + c] = dice_class_grad ? stats[4 + 3 * classes + c] : 0.0;
+}
+}  // namespace
+
+void pack_loss_sums(const float* losses, const float* stats, const float* grad_sums, int64_t classes,
+                    bool dice_class_grad, double* out, cudaStream_t stream) {
+  pack_loss_sums_kernel<<<1, kThreads, 0, stream>>>(losses, stats, grad_sums, classes, dice_class_grad, out);
+  SEGRUN_CUDA_CHECK_LAUNCH("pack_loss_sums_kernel");
+}
+
 }  // namespace segrun::cuda

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "engine/dtype.h"
+#include "engine/kernel_types.h"
 #include "engine/labels.h"
 
 namespace segrun::cuda {
@@ -42,5 +43,11 @@ constexpr int kLossGradSums = 7;
 // grad_sums may be null (not computed).
 void softmax_loss_backward(const SoftmaxLossArgs& a, const void* logits, const void* labels, const float* stats,
                            const float* grad_scale, void* grad, float* grad_sums, cudaStream_t stream);
+
+// Packs losses[4], the valid-pixel count of `stats`, grad_sums (when not null) and, with
+// dice_class_grad, the per-class |dDice/dI_c| of `stats` into `out`: f64 in the layout of
+// engine/kernel_types.h LossSumSlot, kLossSumSlots + classes values, without leaving the device.
+void pack_loss_sums(const float* losses, const float* stats, const float* grad_sums, int64_t classes,
+                    bool dice_class_grad, double* out, cudaStream_t stream);
 
 }  // namespace segrun::cuda

@@ -9,7 +9,7 @@
 namespace segrun {
 
 struct HostTraffic {
-  int64_t value_reads = 0;   // tensor values read on the host
+  int64_t value_reads = 0;    // tensor values read on the host
   int64_t device_copies = 0;  // copies between host and device memory (each waits for the device)
 };
 

@@ -66,6 +66,25 @@ struct SoftmaxLossSums {
   std::vector<double> dice_class_grad;
 };
 
+// SoftmaxLossSums packed into one f64 tensor on the logits' device, so a training step can
+// keep them there and read them back later, with the rest of its record.
+enum LossSumSlot : int {
+  kLossCe,
+  kLossDice,
+  kLossFocal,
+  kLossTotal,  // as the op's total tensor holds it (rounded to its dtype)
+  kLossValidPixels,
+  kLossCeSq,
+  kLossDiceSq,
+  kLossFocalSq,
+  kLossTotalSq,
+  kLossCeDice,
+  kLossCeFocal,
+  kLossDiceFocal,
+  kLossHasDiceClassGrad,  // 1 when the per-class Dice pulls that follow were computed
+  kLossSumSlots           // then one |dDice/dI_c| per class
+};
+
 // The optimiser step's state, one f64 tensor on the parameters' device that the fused optimiser
 // ops read and write (docs/REFERENCE.md section 4), so no step waits on the host for it.
 enum OptimSlot : int {

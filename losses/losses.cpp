@@ -43,14 +43,28 @@ LossTerms softmax_losses(const char* op, const Tensor& logits, const Tensor& tar
   const SoftmaxLossResult r = softmax_loss(logits, target, spec, op);
   LossTerms terms;
   terms.total = r.total;
-  terms.ce = weights.ce != 0 ? r.sums.ce : kNaN;
-  terms.dice = weights.dice != 0 ? r.sums.dice : kNaN;
-  terms.focal = weights.focal != 0 ? r.sums.focal : kNaN;
-  terms.valid_pixels = r.sums.valid_pixels;
-  if (options.grad_stats) terms.grad_stats = grad_stats_from(r.sums);
+  terms.sums = r.sums;
+  terms.weights = weights;
+  terms.grad_stats = options.grad_stats;
   return terms;
 }
 }  // namespace
+
+LossValues loss_values(const std::vector<double>& packed, const LossWeights& weights, bool grad_stats) {
+  const SoftmaxLossSums s = unpack_loss_sums(packed);
+  LossValues v;
+  v.total = s.total;
+  v.ce = weights.ce != 0 ? s.ce : kNaN;
+  v.dice = weights.dice != 0 ? s.dice : kNaN;
+  v.focal = weights.focal != 0 ? s.focal : kNaN;
+  v.valid_pixels = s.valid_pixels;
+  if (grad_stats) v.grad_stats = grad_stats_from(s);
+  return v;
+}
+
+LossValues LossTerms::read() const {
+  return loss_values(sums.to_double_vector(), weights, grad_stats);
+}
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& class_weight) {
   LossOptions options;

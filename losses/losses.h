@@ -46,12 +46,27 @@ struct LossGradStats {
   std::vector<double> dice_class_grad;
 };
 
-struct LossTerms {
-  Tensor total;                        // w_ce CE + w_dice Dice + w_focal Focal, shape [1], the dtype of the logits
+// The values of one loss call, read back on the host.
+struct LossValues {
+  double total = 0;                    // as the total tensor holds it
   double ce = 0, dice = 0, focal = 0;  // unweighted values; NaN for a skipped (zero-weight) term
   int64_t valid_pixels = 0;            // |V|, the pixels not ignored
-  LossGradStats grad_stats;
+  LossGradStats grad_stats;            // with LossOptions::grad_stats
 };
+
+struct LossTerms {
+  Tensor total;  // w_ce CE + w_dice Dice + w_focal Focal, shape [1], the dtype of the logits
+  // Everything LossValues holds, packed on the logits' device and not yet read back (the
+  // training step reads it with the rest of its record, later): engine/kernel_types.h LossSumSlot.
+  Tensor sums;
+  LossWeights weights;
+  bool grad_stats = false;
+
+  LossValues read() const;  // reads `sums` back (one copy from the device)
+};
+
+// LossValues from sums already read back (e.g. with a training step's record).
+LossValues loss_values(const std::vector<double>& sums, const LossWeights& weights, bool grad_stats);
 
 // PyTorch F.cross_entropy(weight, ignore_index=255): sum_V w_t (-log p_t) / sum_V w_t; 0 when V
 // is empty (PyTorch gives NaN).

@@ -92,7 +92,12 @@ void AdamW::step(double clip_norm) {
 }
 
 StepOutcome AdamW::last_step() const {
-  const std::vector<double> s = state_.to_double_vector();
+  return step_outcome(state_.to_double_vector());
+}
+
+StepOutcome step_outcome(const std::vector<double>& s) {
+  SEGRUN_CHECK_ARG(s.size() >= kOptimSlots, "step_outcome: ", s.size(), " state values, ",
+                   static_cast<int>(kOptimSlots), " expected");
   StepOutcome o;
   o.skipped = s[kOptimFoundInf] != 0.0;
   o.grad_norm = s[kOptimGradNorm];

@@ -45,6 +45,9 @@ struct StepOutcome {
   int64_t skipped_steps = 0;
 };
 
+// The outcome decoded from the optimiser's state read back (kOptimSlots values).
+StepOutcome step_outcome(const std::vector<double>& state);
+
 class AdamW {
  public:
   // Moves every parameter (all of one floating dtype, f32 on CUDA, on one device) into the flat

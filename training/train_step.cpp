@@ -10,7 +10,7 @@ namespace segrun::training {
 
 namespace {
 
-TermValues active_terms(const losses::LossTerms& t, const losses::LossWeights& w) {
+TermValues active_terms(const losses::LossValues& t, const losses::LossWeights& w) {
   TermValues v;
   if (w.ce > 0) v["ce"] = t.ce;
   if (w.dice > 0) v["dice"] = t.dice;
@@ -82,10 +82,11 @@ TermValues probe_parameter_gradients(StepContext& ctx, const Tensor& images, con
   return norms;
 }
 
-StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
+LaunchedStep launch_step(StepContext& ctx, const data::Batch& batch, bool probe) {
   const Tensor images = batch.images.to(ctx.device);
   const Tensor labels = batch.labels.to(ctx.device);
-  StepRecord r;
+  LaunchedStep launched;
+  StepRecord& r = launched.record;
   if (probe) r.param_grad_norm = probe_parameter_gradients(ctx, images, labels);
   ctx.optimizer.zero_grad();
   PhaseClock clock;
@@ -93,22 +94,43 @@ StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
   losses::LossOptions options = ctx.loss.options;
   options.grad_stats = true;
   const losses::LossTerms terms = losses::combined_loss(logits, labels, ctx.loss.weights, options);
-  r.loss = terms.total.item();
-  r.terms = active_terms(terms, ctx.loss.weights);
-  r.logit_grad_norm = logit_gradient_norms(terms.grad_stats, ctx.loss.weights);
-  if (ctx.loss.weights.ce > 0 && ctx.loss.weights.dice > 0) r.ce_dice_cosine = terms.grad_stats.cos_ce_dice;
-  r.dice_class_grad = terms.grad_stats.dice_class_grad;
   r.lr = ctx.optimizer.lr();
   r.phases.forward = clock.lap();
   backward(ctx.optimizer.scale_loss(terms.total));
   r.phases.backward = clock.lap();
   ctx.optimizer.step(ctx.clip_norm);
-  const nn::StepOutcome outcome = ctx.optimizer.last_step();
+  // One buffer for the record: device-to-device copies, then one readback.
+  const Tensor& state = ctx.optimizer.state();
+  Tensor values = Tensor::empty({state.numel() + terms.sums.numel()}, DType::F64, ctx.device);
+  values.slice(0, state.numel()).copy_from(state);
+  values.slice(state.numel(), values.numel()).copy_from(terms.sums);
+  launched.values.start(values);
+  launched.weights = ctx.loss.weights;
+  r.phases.optimizer = clock.lap();
+  return launched;
+}
+
+StepRecord finish_step(LaunchedStep& step) {
+  const std::vector<double> values = step.values.take();
+  const std::vector<double> state(values.begin(), values.begin() + kOptimSlots);
+  const std::vector<double> sums(values.begin() + kOptimSlots, values.end());
+  const losses::LossValues loss = losses::loss_values(sums, step.weights, true);
+  const nn::StepOutcome outcome = nn::step_outcome(state);
+  StepRecord r = step.record;
+  r.loss = loss.total;
+  r.terms = active_terms(loss, step.weights);
+  r.logit_grad_norm = logit_gradient_norms(loss.grad_stats, step.weights);
+  if (step.weights.ce > 0 && step.weights.dice > 0) r.ce_dice_cosine = loss.grad_stats.cos_ce_dice;
+  r.dice_class_grad = loss.grad_stats.dice_class_grad;
   r.loss_scale = outcome.loss_scale;
   r.grad_norm = outcome.grad_norm;
   r.skipped = outcome.skipped;
-  r.phases.optimizer = clock.lap();
   return r;
+}
+
+StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe) {
+  LaunchedStep launched = launch_step(ctx, batch, probe);
+  return finish_step(launched);
 }
 
 }  // namespace segrun::training

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "data/loader.h"
+#include "engine/readback.h"
 #include "nn/module.h"
 #include "nn/optim.h"
 #include "training/run_records.h"
@@ -22,8 +23,25 @@ struct StepContext {
   bool amp = false;  // FP16 convolutions on CUDA (nn::AutocastGuard)
 };
 
-// Fills every StepRecord field except epoch and step. With `probe`, first measures each active
-// term's parameter-gradient norm (one extra forward/backward per term, BN statistics restored).
+// A step whose work is launched but whose record is still on its way from the device: the
+// loss values and gradient statistics with the optimiser's state, in one readback.
+struct LaunchedStep {
+  StepRecord record;  // lr, phases and the probe's norms so far
+  Readback values;    // the optimiser's state (kOptimSlots values), then the loss sums
+  losses::LossWeights weights;
+};
+
+// Forward, loss, backward and the optimiser step, launched without reading anything back to the
+// host or waiting for the device (the batch upload aside). With `probe`, first measures each
+// active term's parameter-gradient norm (one extra forward/backward per term, BN statistics
+// restored; that part reads back).
+LaunchedStep launch_step(StepContext& ctx, const data::Batch& batch, bool probe);
+
+// Takes the step's values (waiting for them if needed) and fills every StepRecord field except
+// epoch and step. The training loop calls it after launching the next step.
+StepRecord finish_step(LaunchedStep& step);
+
+// launch_step then finish_step.
 StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe);
 
 // Each active weighted term's parameter-gradient norm on this batch.

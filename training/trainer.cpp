@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -141,26 +142,43 @@ double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
   s.progress.start_epoch(epoch, s.config.epochs, steps);
   double loss_sum = 0;
   size_t counted = 0;
-  data::Batch batch;
-  PhaseClock wait_clock;
-  for (size_t k = 0; k < steps && loader.next(batch); ++k) {
-    phases.data_wait += wait_clock.lap();
-    const bool probe = s.config.grad_probe_every > 0 && s.state.next_step % s.config.grad_probe_every == 0;
-    StepRecord record = train_step(ctx, batch, probe);
+  // Step k's record is taken after step k+1 is launched, so the host never waits for the device
+  // inside a step (on the CPU, where a launch runs to completion, the order of work is the same).
+  struct InFlight {
+    LaunchedStep step;
+    long index = 0;
+    size_t batch_position = 0, images = 0;
+  };
+  std::optional<InFlight> in_flight;
+  const auto log_step = [&](InFlight& f) {
+    StepRecord record = finish_step(f.step);
     phases.forward += record.phases.forward;
     phases.backward += record.phases.backward;
     phases.optimizer += record.phases.optimizer;
     record.epoch = epoch;
-    record.step = s.state.next_step++;
+    record.step = f.index;
+    s.state.next_step = f.index + 1;
     append_json_line(s.files.log, to_json(record));
     ++s.state.log_lines;
     if (std::isfinite(record.loss)) {
       loss_sum += record.loss;
       ++counted;
     }
-    s.progress.step(k + 1, record, batch.indices.size());
+    s.progress.step(f.batch_position + 1, record, f.images);
+  };
+  long next_index = s.state.next_step;
+  data::Batch batch;
+  PhaseClock wait_clock;
+  for (size_t k = 0; k < steps && loader.next(batch); ++k) {
+    phases.data_wait += wait_clock.lap();
+    const long index = next_index++;
+    const bool probe = s.config.grad_probe_every > 0 && index % s.config.grad_probe_every == 0;
+    InFlight launched{launch_step(ctx, batch, probe), index, k, batch.indices.size()};
+    if (in_flight) log_step(*in_flight);
+    in_flight = std::move(launched);
     wait_clock.lap();  // the next wait starts now
   }
+  if (in_flight) log_step(*in_flight);
   return counted ? loss_sum / static_cast<double>(counted) : 0;
 }
 

@@ -55,10 +55,10 @@ void run_loss_command(const LossCommandArgs& args) {
   options.dice_absent = args.dice_absent == "mask" ? losses::DiceAbsent::Mask : losses::DiceAbsent::Include;
 
   // The unweighted terms are reported even where the configuration skips them.
-  losses::LossTerms all_terms;
+  losses::LossValues all_terms;
   {
     NoGradGuard no_grad;
-    all_terms = losses::combined_loss(logits, target, {1.0, 1.0, 1.0}, options);
+    all_terms = losses::combined_loss(logits, target, {1.0, 1.0, 1.0}, options).read();
   }
   logits.set_requires_grad(true);
   const losses::LossTerms terms = losses::combined_loss(logits, target, weights, options);

@@ -105,8 +105,8 @@ void update_loss_scale(double* state, float* scale_f32, const LossScaleHyper& h)
   scale_f32[0] = static_cast<float>(state[kOptimLossScale]);
 }
 
-#define SEGRUN_INSTANTIATE(T)                                                                                   \
-  template void check_gradients<T>(const T*, const int64_t*, int64_t, double, double*);                        \
+#define SEGRUN_INSTANTIATE(T)                                                           \
+  template void check_gradients<T>(const T*, const int64_t*, int64_t, double, double*); \
   template void adamw_update<T>(T*, const T*, T*, T*, uint16_t*, int64_t, const AdamWHyper&, double*);
 SEGRUN_INSTANTIATE(float)
 SEGRUN_INSTANTIATE(double)

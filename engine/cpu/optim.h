@@ -18,8 +18,7 @@ void check_gradients(const T* g, const int64_t* segment_ends, int64_t segments, 
 // One AdamW step on theta, m, v from g as unscaled and clipped by state, unless found_inf (then
 // the skipped-step count rises instead). theta_f16 (may be null) receives the new weights in f16.
 template <typename T>
-void adamw_update(T* theta, const T* g, T* m, T* v, uint16_t* theta_f16, int64_t n, const AdamWHyper& h,
-                  double* state);
+void adamw_update(T* theta, const T* g, T* m, T* v, uint16_t* theta_f16, int64_t n, const AdamWHyper& h, double* state);
 
 // The loss-scale update after a step; scale_f32 receives the new scale.
 void update_loss_scale(double* state, float* scale_f32, const LossScaleHyper& h);

@@ -19,10 +19,9 @@ void check_flat(const Tensor& t, const Tensor& like, const char* op, const char*
 
 void check_state(const Tensor& state, const Tensor& like, const char* op) {
   check_defined(state, op, "state");
-  SEGRUN_CHECK_ARG(state.dtype() == DType::F64 && state.shape() == Shape{kOptimSlots} &&
-                       state.device() == like.device(),
-                   op, ": state must be f64[", static_cast<int>(kOptimSlots), "] on ", like.device().str(), ", got ",
-                   state.str());
+  SEGRUN_CHECK_ARG(
+      state.dtype() == DType::F64 && state.shape() == Shape{kOptimSlots} && state.device() == like.device(), op,
+      ": state must be f64[", static_cast<int>(kOptimSlots), "] on ", like.device().str(), ", got ", state.str());
 }
 
 void check_buffer(const Tensor& t, const char* op) {
@@ -58,8 +57,8 @@ void check_gradients(const Tensor& grads, const std::vector<int64_t>& segment_en
     require_cpu(op, grads);
     dispatch_float(grads.dtype(), op, [&](auto tag) {
       using T = decltype(tag);
-      cpu::check_gradients<T>(grads.data<T>(), segment_ends.data(), static_cast<int64_t>(segment_ends.size()),
-                              max_norm, state.data<double>());
+      cpu::check_gradients<T>(grads.data<T>(), segment_ends.data(), static_cast<int64_t>(segment_ends.size()), max_norm,
+                              state.data<double>());
     });
   }
 }

@@ -43,7 +43,11 @@ std::vector<double> checked_class_weight(const char* op, const Tensor& w, int64_
   if (!w.defined()) return {};
   SEGRUN_CHECK_ARG(is_floating(w.dtype()) && w.dim() == 1 && w.size(0) == classes, op, ": class_weight ", w.str(),
                    " must be a floating vector of ", classes, " entries (one per class)");
-  std::vector<double> v = w.to_double_vector();
+  require_cpu(op, w);
+  const std::vector<double> v = dispatch_float(w.dtype(), op, [&](auto tag) {
+    using T = decltype(tag);
+    return std::vector<double>(w.data<T>(), w.data<T>() + w.numel());
+  });
   for (size_t c = 0; c < v.size(); ++c) {
     SEGRUN_CHECK_ARG(std::isfinite(v[c]) && v[c] >= 0, op, ": class_weight[", c, "] = ", v[c],
                      " is not a finite non-negative number");
@@ -92,7 +96,33 @@ SoftmaxLossSums run_cpu_kernel(const Tensor& logits, const LossInputs& in, const
   return cpu::softmax_losses<T>(pb, grad);
 }
 
+// The host struct in the packed layout; `total` as the op's f32 or f64 total tensor holds it.
+template <typename T>
+Tensor pack_sums(const SoftmaxLossSums& s, int64_t classes) {
+  std::vector<double> p(static_cast<size_t>(kLossSumSlots + classes), 0.0);
+  p[kLossCe] = s.ce, p[kLossDice] = s.dice, p[kLossFocal] = s.focal;
+  p[kLossTotal] = static_cast<double>(static_cast<T>(s.total));
+  p[kLossValidPixels] = static_cast<double>(s.valid_pixels);
+  p[kLossCeSq] = s.ce_sq, p[kLossDiceSq] = s.dice_sq, p[kLossFocalSq] = s.focal_sq, p[kLossTotalSq] = s.total_sq;
+  p[kLossCeDice] = s.ce_dice, p[kLossCeFocal] = s.ce_focal, p[kLossDiceFocal] = s.dice_focal;
+  p[kLossHasDiceClassGrad] = s.dice_class_grad.empty() ? 0.0 : 1.0;
+  for (size_t c = 0; c < s.dice_class_grad.size(); ++c) p[kLossSumSlots + c] = s.dice_class_grad[c];
+  return Tensor::from_vector(p, {static_cast<int64_t>(p.size())});
+}
+
 }  // namespace
+
+SoftmaxLossSums unpack_loss_sums(const std::vector<double>& p) {
+  SEGRUN_CHECK_ARG(p.size() >= kLossSumSlots, "unpack_loss_sums: ", p.size(), " values, at least ",
+                   static_cast<int>(kLossSumSlots), " expected");
+  SoftmaxLossSums s;
+  s.ce = p[kLossCe], s.dice = p[kLossDice], s.focal = p[kLossFocal], s.total = p[kLossTotal];
+  s.valid_pixels = static_cast<int64_t>(p[kLossValidPixels]);
+  s.ce_sq = p[kLossCeSq], s.dice_sq = p[kLossDiceSq], s.focal_sq = p[kLossFocalSq], s.total_sq = p[kLossTotalSq];
+  s.ce_dice = p[kLossCeDice], s.ce_focal = p[kLossCeFocal], s.dice_focal = p[kLossDiceFocal];
+  if (p[kLossHasDiceClassGrad] != 0.0) s.dice_class_grad.assign(p.begin() + kLossSumSlots, p.end());
+  return s;
+}
 
 SoftmaxLossResult softmax_loss(const Tensor& logits, const Tensor& target, const SoftmaxLossSpec& spec,
                                const char* op) {
@@ -102,13 +132,15 @@ SoftmaxLossResult softmax_loss(const Tensor& logits, const Tensor& target, const
     const LossInputs in = check_inputs(op, logits, target, spec.class_weight);
     const bool need_grad = any_requires_grad({logits});
     Tensor grad = need_grad || spec.grad_stats ? Tensor::empty(logits.shape(), logits.dtype()) : Tensor();
-    result.sums = dispatch_float(logits.dtype(), op, [&](auto tag) {
+    const SoftmaxLossSums sums = dispatch_float(logits.dtype(), op, [&](auto tag) {
       using T = decltype(tag);
       return run_cpu_kernel<T>(logits, in, spec, grad.defined() ? grad.data<T>() : nullptr);
     });
+    result.sums =
+        dispatch_float(logits.dtype(), op, [&](auto tag) { return pack_sums<decltype(tag)>(sums, in.classes); });
     // The gradient is computed here, in the same pass as the values; the node only scales it.
     const Tensor saved = need_grad ? grad.detach() : Tensor();
-    result.total = record(op, Tensor::full({1}, result.sums.total, logits.dtype()), {logits}, [saved](const Tensor& g) {
+    result.total = record(op, Tensor::full({1}, sums.total, logits.dtype()), {logits}, [saved](const Tensor& g) {
       // The node runs once and then drops `saved`, so it can be scaled in place and handed on.
       const double s = cpu_scalar(g, "softmax_loss backward");
       if (s != 1.0) {

@@ -4,6 +4,8 @@
 // their weighted sum, recorded as one autograd node whose backward is the fused analytic
 // gradient wrt the logits. The target (N,H,W) is u8 or i32 with kIgnoreLabel marking pixels
 // that count for nothing. losses/ builds the named loss API on top of this op.
+#include <vector>
+
 #include "engine/kernel_types.h"
 #include "engine/labels.h"
 #include "engine/tensor.h"
@@ -19,9 +21,14 @@ struct SoftmaxLossSpec {
 };
 
 struct SoftmaxLossResult {
-  Tensor total;          // shape [1], the dtype of the logits, recorded as node `op`
-  SoftmaxLossSums sums;  // term values, valid pixels and (with grad_stats) gradient sums
+  Tensor total;  // shape [1], the dtype of the logits, recorded as node `op`
+  // Term values, valid pixels and (with grad_stats) gradient sums: f64[kLossSumSlots + C] on
+  // the logits' device (engine/kernel_types.h LossSumSlot), not read back by the op.
+  Tensor sums;
 };
+
+// The sums read back (e.g. sums.to_double_vector()) in their host form.
+SoftmaxLossSums unpack_loss_sums(const std::vector<double>& packed);
 
 // CPU: logits f32 or f64, every target value checked. CUDA: logits f32 or f16; a target value
 // outside [0, C) other than kIgnoreLabel counts as ignored (checking would cost a host copy).

@@ -20,14 +20,20 @@ TEST_CASE("combined loss with gradient statistics on the GPU matches the CPU, va
   options.grad_stats = true;
   const auto run = [&](Device device, Tensor* grad) {
     Tensor z = logits.to(device).detach().set_requires_grad(true);
-    losses::LossTerms t = losses::combined_loss(z, target.to(device), {0.5, 1.0, 0.5}, options);
+    const losses::LossTerms t = losses::combined_loss(z, target.to(device), {0.5, 1.0, 0.5}, options);
+    CHECK(t.sums.device() == device);  // packed on the device, read back only below
     backward(scale(t.total, 3.0));
     *grad = z.grad().to(Device::cpu());
-    return t;
+    return t.read();
   };
   Tensor g_cpu, g_gpu;
-  const losses::LossTerms cpu = run(Device::cpu(), &g_cpu);
-  const losses::LossTerms gpu = run(Device::cuda(), &g_gpu);
+  const losses::LossValues cpu = run(Device::cpu(), &g_cpu);
+  const losses::LossValues gpu = run(Device::cuda(), &g_gpu);
+  CHECK(gpu.total == doctest::Approx(cpu.total).epsilon(1e-5));
+  CHECK(gpu.ce == doctest::Approx(cpu.ce).epsilon(1e-5));
+  CHECK(gpu.dice == doctest::Approx(cpu.dice).epsilon(1e-5));
+  CHECK(gpu.focal == doctest::Approx(cpu.focal).epsilon(1e-5));
+  CHECK(gpu.valid_pixels == cpu.valid_pixels);
   // f32 sums over 768 pixels in a different order: agreement to 1e-4 relative.
   CHECK(gpu.grad_stats.ce_norm == doctest::Approx(cpu.grad_stats.ce_norm).epsilon(1e-4));
   CHECK(gpu.grad_stats.dice_norm == doctest::Approx(cpu.grad_stats.dice_norm).epsilon(1e-4));

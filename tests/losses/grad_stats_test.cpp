@@ -48,8 +48,9 @@ TEST_CASE("grad stats match the gradients of the separate losses") {
   LossOptions options;
   options.grad_stats = true;
   Tensor z = b.logits.clone().set_requires_grad(true);
-  const LossTerms terms = combined_loss(z, b.target, {0.5, 1.0, 2.0}, options);
-  backward(terms.total);
+  const LossTerms call = combined_loss(z, b.target, {0.5, 1.0, 2.0}, options);
+  const LossValues terms = call.read();
+  backward(call.total);
   const LossGradStats& s = terms.grad_stats;
   REQUIRE(s.computed);
   const auto ce = weighted_grad(b.logits, 0.5, [&](const Tensor& x) { return cross_entropy(x, b.target); });
@@ -74,7 +75,7 @@ TEST_CASE("cosine of identical gradients is 1") {
   LossOptions options;
   options.grad_stats = true;
   options.focal = {1.0, 0.0};
-  const LossTerms terms = combined_loss(b.logits, b.target, {1.0, 1.0, 1.0}, options);
+  const LossValues terms = combined_loss(b.logits, b.target, {1.0, 1.0, 1.0}, options).read();
   CHECK(terms.focal == doctest::Approx(terms.ce).epsilon(1e-12));
   CHECK(terms.grad_stats.cos_ce_focal == doctest::Approx(1.0).epsilon(1e-12));
   CHECK(terms.grad_stats.focal_norm == doctest::Approx(terms.grad_stats.ce_norm).epsilon(1e-12));
@@ -85,7 +86,7 @@ TEST_CASE("grad stats of a skipped term: norm 0 and cosine undefined") {
   const Batch b = random_batch(9);
   LossOptions options;
   options.grad_stats = true;
-  const LossTerms terms = combined_loss(b.logits, b.target, {1.0, 0.0, 0.0}, options);
+  const LossValues terms = combined_loss(b.logits, b.target, {1.0, 0.0, 0.0}, options).read();
   CHECK(terms.grad_stats.dice_norm == 0.0);
   CHECK(terms.grad_stats.focal_norm == 0.0);
   CHECK(terms.grad_stats.ce_norm > 0.0);
@@ -98,19 +99,19 @@ TEST_CASE("grad stats need no autograd and are off unless asked for") {
   const Batch b = random_batch(10);
   LossOptions options;
   options.grad_stats = true;
-  const LossTerms plain = combined_loss(b.logits, b.target, {1.0, 1.0, 1.0}, options);
+  const LossValues plain = combined_loss(b.logits, b.target, {1.0, 1.0, 1.0}, options).read();
   Tensor z = b.logits.clone().set_requires_grad(true);
-  const LossTerms recorded = combined_loss(z, b.target, {1.0, 1.0, 1.0}, options);
+  const LossValues recorded = combined_loss(z, b.target, {1.0, 1.0, 1.0}, options).read();
   CHECK(plain.grad_stats.total_norm == recorded.grad_stats.total_norm);
   CHECK(plain.grad_stats.cos_ce_dice == recorded.grad_stats.cos_ce_dice);
-  CHECK_FALSE(combined_loss(z, b.target, {1.0, 1.0, 1.0}).grad_stats.computed);
+  CHECK_FALSE(combined_loss(z, b.target, {1.0, 1.0, 1.0}).read().grad_stats.computed);
 }
 
 TEST_CASE("per-class Dice gradient magnitude is 2 / (K (S_c + eps)) from the batch's soft sums") {
   const Batch b = random_batch(5);
   LossOptions options;
   options.grad_stats = true;
-  const LossTerms terms = combined_loss(b.logits, b.target, {0.5, 1.0, 0.5}, options);
+  const LossValues terms = combined_loss(b.logits, b.target, {0.5, 1.0, 0.5}, options).read();
   const int64_t C = b.logits.size(-1);
   REQUIRE(terms.grad_stats.dice_class_grad.size() == static_cast<size_t>(C));
   // S_c = sum of p_c over the valid pixels + the number of valid pixels of class c; K = C.
@@ -132,6 +133,6 @@ TEST_CASE("per-class Dice gradient magnitude is 2 / (K (S_c + eps)) from the bat
   CHECK(terms.grad_stats.dice_class_grad[3] ==
         *std::max_element(terms.grad_stats.dice_class_grad.begin(), terms.grad_stats.dice_class_grad.end()));
   // Without a Dice term, or without statistics, there is nothing to report.
-  CHECK(combined_loss(b.logits, b.target, {1.0, 0.0, 1.0}, options).grad_stats.dice_class_grad.empty());
-  CHECK(combined_loss(b.logits, b.target, {0.5, 1.0, 0.5}).grad_stats.dice_class_grad.empty());
+  CHECK(combined_loss(b.logits, b.target, {1.0, 0.0, 1.0}, options).read().grad_stats.dice_class_grad.empty());
+  CHECK(combined_loss(b.logits, b.target, {0.5, 1.0, 0.5}).read().grad_stats.dice_class_grad.empty());
 }

@@ -155,7 +155,7 @@ TEST_CASE("an all-ignored batch gives loss 0 and gradient 0 for every loss") {
   check_zero([&](const Tensor& z) { return focal(z, t); });
   check_zero([&](const Tensor& z) { return combined_loss(z, t, {1.0, 1.0, 1.0}).total; });
   Tensor z = leaf_logits(logits, {1, 2, 2, 3});
-  CHECK(combined_loss(z, t, {1.0, 1.0, 1.0}).valid_pixels == 0);
+  CHECK(combined_loss(z, t, {1.0, 1.0, 1.0}).read().valid_pixels == 0);
 }
 
 // The one-pixel case with weights (ce 1, dice 0, focal 2).
@@ -163,9 +163,11 @@ TEST_CASE("combined loss with a zero weight skips that term") {
   const Tensor t1 = labels_u8({1}, {1, 1, 1});
   Tensor z = leaf_logits({0.0, kLn3}, {1, 1, 1, 2});
   const LossTerms terms = combined_loss(z, t1, {1.0, 0.0, 2.0});
-  CHECK(std::isnan(terms.dice));  // not computed
-  CHECK(terms.ce == doctest::Approx(0.2876820725).epsilon(1e-9));
-  CHECK(terms.focal == doctest::Approx(0.0179801295).epsilon(1e-9));
+  const LossValues values = terms.read();
+  CHECK(std::isnan(values.dice));  // not computed
+  CHECK(values.ce == doctest::Approx(0.2876820725).epsilon(1e-9));
+  CHECK(values.focal == doctest::Approx(0.0179801295).epsilon(1e-9));
+  CHECK(values.total == terms.total.item());
   // total = ln(4/3) + 2 x 0.0179801295 = 0.3236423315.
   CHECK(terms.total.item() == doctest::Approx(0.3236423315).epsilon(1e-9));
   backward(terms.total);
@@ -191,9 +193,10 @@ TEST_CASE("combined loss equals the weighted sum of the separate losses") {
   backward(ce);
   backward(di);
   backward(fo);
-  CHECK(terms.ce == doctest::Approx(ce.item()).epsilon(1e-12));
-  CHECK(terms.dice == doctest::Approx(di.item()).epsilon(1e-12));
-  CHECK(terms.focal == doctest::Approx(fo.item()).epsilon(1e-12));
+  const LossValues values = terms.read();
+  CHECK(values.ce == doctest::Approx(ce.item()).epsilon(1e-12));
+  CHECK(values.dice == doctest::Approx(di.item()).epsilon(1e-12));
+  CHECK(values.focal == doctest::Approx(fo.item()).epsilon(1e-12));
   CHECK(terms.total.item() == doctest::Approx(0.5 * ce.item() + di.item() + 0.5 * fo.item()).epsilon(1e-12));
   const std::vector<double> gc = zc.grad().to_double_vector(), gd = zd.grad().to_double_vector(),
                             gf = zf.grad().to_double_vector();
@@ -222,11 +225,11 @@ TEST_CASE("results do not depend on the thread count") {
     options.grad_stats = true;
     const LossTerms terms = combined_loss(z, t, {1.0, 1.0, 1.0}, options);
     backward(terms.total);
-    return std::make_pair(terms, z.grad().to_float_vector());
+    return std::make_pair(terms.read(), z.grad().to_float_vector());
   };
   const auto one = run(1), two = run(2);
   set_cpu_threads(default_threads);
-  CHECK(one.first.total.item() == two.first.total.item());
+  CHECK(one.first.total == two.first.total);
   CHECK(one.first.dice == two.first.dice);
   CHECK(one.first.grad_stats.cos_ce_dice == two.first.grad_stats.cos_ce_dice);
   CHECK(one.second == two.second);

@@ -63,8 +63,8 @@ SEGRUN_OP_CASES(optim) {
   // The multi-block norm and the grid-stride AdamW loop at a model's parameter count.
   std::vector<int64_t> ends;
   for (int64_t end = 0; end < 22'000'000;) ends.push_back(end = std::min<int64_t>(22'000'000, end + 2'359'296));
-  cases.push_back(real_size(step_case("real size: 22M parameters in 10 tensors, clipped", 22'000'000, {ends, 1.0},
-                                      1e-3)));
+  cases.push_back(
+      real_size(step_case("real size: 22M parameters in 10 tensors, clipped", 22'000'000, {ends, 1.0}, 1e-3)));
   return cases;
 }
 

@@ -11,8 +11,8 @@ inline void check_gradients(const Tensor& grads, double max_norm, Tensor& state)
                         stream());
 }
 
-inline void adamw_update(Tensor& params, const Tensor& grads, Tensor& m, Tensor& v, Tensor& state,
-                         const AdamWHyper& h, Tensor* params_f16) {
+inline void adamw_update(Tensor& params, const Tensor& grads, Tensor& m, Tensor& v, Tensor& state, const AdamWHyper& h,
+                         Tensor* params_f16) {
   cuda::adamw_update(h, params.data<float>(), grads.data<float>(), m.data<float>(), v.data<float>(),
                      params_f16 ? params_f16->raw_data() : nullptr, params.numel(), state.data<double>(), stream());
 }

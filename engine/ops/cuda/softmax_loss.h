@@ -1,8 +1,8 @@
 #pragma once
 // CUDA path of the softmax-loss op: the fused kernels of cuda/softmax_loss.h. The forward pass
 // computes the statistics and the loss values; the node's backward runs the gradient pass with
-// the incoming gradient folded in (read from device memory). The values come back to the host
-// (SoftmaxLossSums holds doubles): one synchronisation per call.
+// the incoming gradient folded in (read from device memory). The values stay on the device,
+// packed into the f64 sums tensor (engine/kernel_types.h LossSumSlot): nothing is read back.
 #include <vector>
 
 #include "cuda/softmax_loss.h"
@@ -18,7 +18,7 @@ namespace segrun::cuda_ops {
 // as one recorded node. Labels are not range-checked here (that would cost a device-to-host
 // copy per step): a value outside [0, C) other than kIgnoreLabel counts as ignored.
 inline Tensor softmax_loss(const char* op, const Tensor& logits, const Tensor& target, const SoftmaxLossSpec& spec,
-                           SoftmaxLossSums* sums) {
+                           Tensor* sums) {
   SEGRUN_CHECK_ARG(target.defined() && target.device() == logits.device(), op, ": target ", target.str(),
                    " must be on the logits' device ", logits.device().str());
   SEGRUN_CHECK_ARG(logits.dtype() == DType::F32 || logits.dtype() == DType::F16, op, ": logits ", logits.str(),
@@ -51,23 +51,16 @@ inline Tensor softmax_loss(const char* op, const Tensor& logits, const Tensor& t
                              stream());
   // With gradient statistics the gradient pass runs here, once: the node keeps its result and
   // its backward is one elementwise product with the incoming scalar, not a second pass.
-  Tensor unscaled_grad;
+  Tensor unscaled_grad, grad_sums;
   if (spec.grad_stats) {
     unscaled_grad = Tensor::empty(logits.shape(), logits.dtype(), logits.device());
-    Tensor grad_sums = device_floats(cuda::kLossGradSums);
+    grad_sums = device_floats(cuda::kLossGradSums);
     cuda::softmax_loss_backward(a, logits.raw_data(), target.raw_data(), stats.data<float>(), nullptr,
                                 unscaled_grad.raw_data(), grad_sums.data<float>(), stream());
-    const std::vector<double> g = grad_sums.to_double_vector();
-    sums->ce_sq = g[0], sums->dice_sq = g[1], sums->focal_sq = g[2], sums->total_sq = g[3];
-    sums->ce_dice = g[4], sums->ce_focal = g[5], sums->dice_focal = g[6];
-    if (spec.w_dice != 0) {  // |dDice/dI_c|: the 2 / (K S_c) the finalize kernel left in the stats
-      const int64_t first = 4 + 3 * a.classes;
-      sums->dice_class_grad = stats.slice(first, first + a.classes).to_double_vector();
-    }
   }
-  const std::vector<double> v = values.to_double_vector();
-  sums->ce = v[0], sums->dice = v[1], sums->focal = v[2], sums->total = v[3];
-  sums->valid_pixels = static_cast<int64_t>(stats.slice(3, 4).item());
+  *sums = Tensor::empty({kLossSumSlots + a.classes}, DType::F64, logits.device());
+  cuda::pack_loss_sums(values.data<float>(), stats.data<float>(), spec.grad_stats ? grad_sums.data<float>() : nullptr,
+                       a.classes, spec.grad_stats && spec.w_dice != 0, sums->data<double>(), stream());
   const Tensor total = cast(values.slice(3, 4), logits.dtype()).detach();
   if (unscaled_grad.defined()) {
     return record(op, total, {logits},
