@@ -72,6 +72,10 @@ CudaContext::CudaContext() {
   SEGRUN_CUDNN_CHECK(cudnnCreate(&cudnn_));
   SEGRUN_CUDNN_CHECK(cudnnSetStream(cudnn_, stream_));
   SEGRUN_CUDA_CHECK(cudaMallocHost(&staging_, kStagingBytes));
+  for (UploadSlot& slot : upload_slots_) {
+    SEGRUN_CUDA_CHECK(cudaMallocHost(&slot.pinned, kStagingBytes));
+    SEGRUN_CUDA_CHECK(cudaEventCreateWithFlags(&slot.copied, cudaEventDisableTiming));
+  }
 }
 
 void* CudaContext::allocate(size_t bytes) {
@@ -110,19 +114,32 @@ void* CudaContext::workspace(size_t bytes) {
 }
 
 void CudaContext::copy_host(void* dst, const void* src, size_t bytes, bool to_device) {
-  // Through pinned memory in chunks: truly asynchronous DMA, then a wait before reuse.
+  if (to_device) {
+    upload(dst, src, bytes);
+    return;
+  }
+  // Through pinned memory in chunks: truly asynchronous DMA, then a wait for the values.
   for (size_t done = 0; done < bytes; done += kStagingBytes) {
     const size_t n = std::min(kStagingBytes, bytes - done);
-    if (to_device) {
-      std::memcpy(staging_, static_cast<const char*>(src) + done, n);
-      SEGRUN_CUDA_CHECK(cudaMemcpyAsync(static_cast<char*>(dst) + done, staging_, n, cudaMemcpyHostToDevice, stream_));
-      SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    } else {
-      SEGRUN_CUDA_CHECK(
-          cudaMemcpyAsync(staging_, static_cast<const char*>(src) + done, n, cudaMemcpyDeviceToHost, stream_));
-      SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
-      std::memcpy(static_cast<char*>(dst) + done, staging_, n);
-    }
+    SEGRUN_CUDA_CHECK(
+        cudaMemcpyAsync(staging_, static_cast<const char*>(src) + done, n, cudaMemcpyDeviceToHost, stream_));
+    SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    std::memcpy(static_cast<char*>(dst) + done, staging_, n);
+  }
+}
+
+void CudaContext::upload(void* dst, const void* src, size_t bytes) {
+  // The source is copied into a pinned slot at once (so the caller may free it) and the DMA is
+  // queued behind the work already on the stream. The host waits only when it comes round to a
+  // slot whose earlier copy the device has not reached yet: more than kUploadSlots chunks ahead.
+  for (size_t done = 0; done < bytes; done += kStagingBytes) {
+    const size_t n = std::min(kStagingBytes, bytes - done);
+    UploadSlot& slot = upload_slots_[next_upload_slot_];
+    next_upload_slot_ = (next_upload_slot_ + 1) % kUploadSlots;
+    SEGRUN_CUDA_CHECK(cudaEventSynchronize(slot.copied));  // returns at once if never recorded
+    std::memcpy(slot.pinned, static_cast<const char*>(src) + done, n);
+    SEGRUN_CUDA_CHECK(cudaMemcpyAsync(static_cast<char*>(dst) + done, slot.pinned, n, cudaMemcpyHostToDevice, stream_));
+    SEGRUN_CUDA_CHECK(cudaEventRecord(slot.copied, stream_));
   }
 }
 

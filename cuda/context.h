@@ -33,6 +33,8 @@ class CudaContext {
   // Scratch memory valid until the next workspace() call (stream order keeps reuse safe).
   void* workspace(size_t bytes);
 
+  // Host to device returns without waiting for the device (see upload); device to host waits
+  // for the values.
   void copy_host(void* dst, const void* src, size_t bytes, bool to_device);
   void copy_device(void* dst, const void* src, size_t bytes);
   void zero(void* dst, size_t bytes);
@@ -48,7 +50,17 @@ class CudaContext {
   void* cublas_workspace_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
-  void* staging_ = nullptr;  // pinned host buffer for transfers
+  // Host-to-device copies go through a ring of pinned slots, each marked by an event when its
+  // copy has run, so an upload (a training batch) never waits for the queued work before it.
+  void upload(void* dst, const void* src, size_t bytes);
+  static constexpr int kUploadSlots = 4;
+  struct UploadSlot {
+    void* pinned = nullptr;
+    cudaEvent_t copied = nullptr;
+  };
+  UploadSlot upload_slots_[kUploadSlots];
+  int next_upload_slot_ = 0;
+  void* staging_ = nullptr;  // pinned host buffer for device-to-host transfers
   ConvPlanCache conv_plans_;
 };
 

@@ -350,7 +350,10 @@ void Tensor::copy_from(const Tensor& src) {
   if (device().is_cuda() && src.device().is_cuda()) {
     a->copy_device(raw_data(), src.raw_data(), n);
   } else {
-    detail::count_device_copy();
+    if (device().is_cuda())
+      detail::count_upload();
+    else
+      detail::count_download();
     a->copy_host(raw_data(), src.raw_data(), n, device().is_cuda());
   }
 }

@@ -1,4 +1,6 @@
 // The training step launched without host reads, and its record taken afterwards.
+#include "training/train_step.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 #include "engine/host_traffic.h"
 #include "engine/ops.h"
 #include "models/factory.h"
-#include "training/train_step.h"
 
 using namespace segrun;
 using namespace segrun::training;
@@ -37,7 +38,8 @@ Trainee make_trainee(const char* name) {
   Generator gen(42);
   t.model = models::make_model(name, 3, kClasses, 4, gen);
   t.model->train();
-  t.optimizer = std::make_unique<nn::AdamW>(t.model->named_parameters(), nn::AdamWOptions{1e-3, 0.9, 0.999, 1e-8, 1e-2});
+  t.optimizer =
+      std::make_unique<nn::AdamW>(t.model->named_parameters(), nn::AdamWOptions{1e-3, 0.9, 0.999, 1e-8, 1e-2});
   LossSetup loss;
   loss.weights = {1.0, 1.0, 0.5};
   t.ctx = std::make_unique<StepContext>(
@@ -55,7 +57,8 @@ TEST_CASE("a launched training step reads nothing back and copies nothing betwee
     LaunchedStep launched = launch_step(*t.ctx, batch, false);
     const HostTraffic after = host_traffic();
     CHECK(after.value_reads == before.value_reads);
-    CHECK(after.device_copies == before.device_copies);
+    CHECK(after.downloads == before.downloads);
+    CHECK(after.uploads == before.uploads);
     const StepRecord r = finish_step(launched);
     CHECK(host_traffic().value_reads == after.value_reads + 1);  // the record, in one read
 

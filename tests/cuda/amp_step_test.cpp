@@ -111,7 +111,8 @@ Step train_step(const std::string& name, Device device, bool amp, const Tensor& 
   optimizer.step(1.0);
   const HostTraffic after = host_traffic();
   CHECK(after.value_reads == before.value_reads);
-  CHECK(after.device_copies == before.device_copies);
+  CHECK(after.downloads == before.downloads);
+  CHECK(after.uploads == before.uploads);
   const nn::StepOutcome outcome = optimizer.last_step();
   REQUIRE_MESSAGE(!outcome.skipped, name << ": gradients overflowed at loss scale " << loss_scale);
   CHECK(outcome.loss_scale == loss_scale);
