@@ -151,6 +151,21 @@ void CudaContext::zero(void* dst, size_t bytes) {
   SEGRUN_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_));
 }
 
+int64_t CudaContext::pool_peak_bytes() {
+  cudaMemPool_t pool = nullptr;
+  SEGRUN_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, 0));
+  uint64_t high = 0;
+  SEGRUN_CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &high));
+  return static_cast<int64_t>(high);
+}
+
+void CudaContext::reset_pool_peak() {
+  cudaMemPool_t pool = nullptr;
+  SEGRUN_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, 0));
+  uint64_t zero = 0;  // the only value the attribute may be set to
+  SEGRUN_CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &zero));
+}
+
 void CudaContext::synchronize() {
   SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }

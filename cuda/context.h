@@ -42,6 +42,10 @@ class CudaContext {
 
   ConvPlanCache& conv_plans() { return conv_plans_; }
 
+  // The pool's high-water mark of memory in use (cudaMemPoolAttrUsedMemHigh), and its reset.
+  int64_t pool_peak_bytes();
+  void reset_pool_peak();
+
  private:
   cudaStream_t stream_ = nullptr;
   cublasHandle_t cublas_ = nullptr;

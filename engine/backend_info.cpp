@@ -12,10 +12,20 @@ namespace segrun {
 CudaInfo cuda_info() {
   return cuda::query_info();
 }
+int64_t cuda_peak_bytes() {
+  return cuda::device_available() ? cuda::context().pool_peak_bytes() : -1;
+}
+void reset_cuda_peak() {
+  if (cuda::device_available()) cuda::context().reset_pool_peak();
+}
 #else
 CudaInfo cuda_info() {
   return {};
 }
+int64_t cuda_peak_bytes() {
+  return -1;
+}
+void reset_cuda_peak() {}
 #endif
 
 int cpu_thread_count() {

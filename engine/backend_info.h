@@ -1,5 +1,6 @@
 #pragma once
 // What this build of segrun can run on.
+#include <cstdint>
 #include <string>
 
 namespace segrun {
@@ -17,5 +18,10 @@ int cpu_thread_count();
 
 // Sets the number of CPU threads the kernels use (0 = leave OpenMP's default).
 void set_cpu_threads(int n);
+
+// The most GPU memory the tensors held at once since the last reset, from the CUDA memory
+// pool's statistics (not host memory); -1 without the CUDA backend or a GPU.
+int64_t cuda_peak_bytes();
+void reset_cuda_peak();
 
 }  // namespace segrun

@@ -1,6 +1,8 @@
 // The AMP training step on the GPU as training runs it: launched with no value read back and no
 // device-to-host copy (the batch's two uploads are queued without waiting), its record taken
 // afterwards and consistent with the optimiser's state.
+#include "training/train_step.h"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include "engine/host_traffic.h"
 #include "engine/ops.h"
 #include "models/factory.h"
-#include "training/train_step.h"
 
 using namespace segrun;
 using namespace segrun::training;
