@@ -42,21 +42,24 @@ __device__ __forceinline__ __half from_float<__half>(float v) {
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
-__device__ __forceinline__ float warp_sum(float v) {
+template <typename T>
+__device__ __forceinline__ T warp_sum(T v) {
   for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
   return v;
 }
 
-// Sum over the block (blockDim.x a multiple of 32); the result is valid in thread 0. The
-// reduction order is fixed, so results are reproducible for a fixed launch configuration.
-__device__ __forceinline__ float block_sum(float v) {
-  __shared__ float partial[32];
+// Sum over the block (blockDim.x a multiple of 32), in f32 or f64; the result is valid in
+// thread 0. The reduction order is fixed, so results are reproducible for a fixed launch
+// configuration.
+template <typename T>
+__device__ __forceinline__ T block_sum(T v) {
+  __shared__ T partial[32];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   v = warp_sum(v);
   if (lane == 0) partial[warp] = v;
   __syncthreads();
   const int warps = (blockDim.x + 31) >> 5;
-  v = threadIdx.x < warps ? partial[threadIdx.x] : 0.0f;
+  v = threadIdx.x < warps ? partial[threadIdx.x] : T(0);
   if (warp == 0) v = warp_sum(v);
   __syncthreads();  // partial[] may be reused by the next call
   return v;

@@ -14,25 +14,6 @@ __device__ __forceinline__ float inverse_scale(const double* state) {
   return static_cast<float>(1.0 / state[kOptimLossScale]);
 }
 
-__device__ __forceinline__ double warp_sum_f64(double v) {
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);
-  return v;
-}
-
-// Sum over the block in f64 (blockDim.x a multiple of 32), valid in thread 0; a fixed order.
-__device__ double block_sum_f64(double v) {
-  __shared__ double partial[32];
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  v = warp_sum_f64(v);
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  const int warps = (blockDim.x + 31) >> 5;
-  v = threadIdx.x < warps ? partial[threadIdx.x] : 0.0;
-  if (warp == 0) v = warp_sum_f64(v);
-  __syncthreads();
-  return v;
-}
-
 __global__ void grad_partial_kernel(const float* g, int64_t n, const double* state, double* partial) {
   const float inv = inverse_scale(state);
   double squares = 0.0, bad = 0.0;
@@ -41,8 +22,8 @@ __global__ void grad_partial_kernel(const float* g, int64_t n, const double* sta
     if (!isfinite(g[i])) bad = 1.0;
     squares += static_cast<double>(u) * u;
   }
-  squares = block_sum_f64(squares);
-  bad = block_sum_f64(bad);
+  squares = block_sum(squares);
+  bad = block_sum(bad);
   if (threadIdx.x == 0) {
     partial[blockIdx.x] = squares;
     partial[kGradCheckBlocks + blockIdx.x] = bad;
@@ -55,8 +36,8 @@ __global__ void grad_final_kernel(const double* partial, int blocks, double max_
     squares += partial[b];
     bad += partial[kGradCheckBlocks + b];
   }
-  squares = block_sum_f64(squares);
-  bad = block_sum_f64(bad);
+  squares = block_sum(squares);
+  bad = block_sum(bad);
   if (threadIdx.x != 0) return;
   const bool found_inf = bad > 0.0;
   const double norm = sqrt(squares);
