@@ -9,13 +9,13 @@ namespace segrun::cuda {
 
 namespace {
 
-// The f32 reciprocal of the loss scale, as torch's GradScaler unscales.
-__device__ __forceinline__ float inverse_scale(const double* state) {
-  return static_cast<float>(1.0 / state[kOptimLossScale]);
+// The f32 reciprocal of a loss scale, as torch's GradScaler unscales.
+__device__ __forceinline__ float inverse(double scale) {
+  return static_cast<float>(1.0 / scale);
 }
 
 __global__ void grad_partial_kernel(const float* g, int64_t n, const double* state, double* partial) {
-  const float inv = inverse_scale(state);
+  const float inv = inverse(state[kOptimLossScale]);  // the scale this step's gradients carry
   double squares = 0.0, bad = 0.0;
   SEGRUN_GRID_LOOP(i, n) {
     const float u = g[i] * inv;
@@ -53,7 +53,7 @@ __global__ void adamw_kernel(AdamWHyper h, float* theta, const float* g, float* 
                              int64_t n, const double* state) {
   if (state[kOptimFoundInf] != 0.0) return;
   const double t = state[kOptimStepCount] + 1;
-  const float inv = inverse_scale(state), clip = static_cast<float>(state[kOptimClipCoef]);
+  const float inv = inverse(state[kOptimStepScale]), clip = static_cast<float>(state[kOptimClipCoef]);
   const bool clipping = state[kOptimClipCoef] < 1.0;
   const float decay = static_cast<float>(1.0 - h.lr * h.weight_decay), b1 = static_cast<float>(h.beta1),
               b2 = static_cast<float>(h.beta2), one_b1 = static_cast<float>(1.0 - h.beta1),
