@@ -37,11 +37,9 @@ void Readback::start(const Tensor& values) {
     return;
   }
 #ifdef SEGRUN_WITH_CUDA
-  // A private device copy: the caller may overwrite `values` (the optimiser's state) next step.
-  Tensor snapshot = values.clone();
   pinned_ = std::make_unique<Pinned>(static_cast<size_t>(size_) * sizeof(double));
-  pinned_->source = snapshot;
-  pinned_->copy->start(snapshot.raw_data());
+  pinned_->source = values;
+  pinned_->copy->start(values.raw_data());
 #else
   throw_invalid("readback: no device backend for ", values.str());
 #endif

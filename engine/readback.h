@@ -18,7 +18,9 @@ class Readback {
   Readback(Readback&&) noexcept;
   Readback& operator=(Readback&&) noexcept;
 
-  void start(const Tensor& values);  // f64, any device; a copy is taken, the tensor may change after
+  // f64, any device. A CUDA tensor is kept alive until take(); it must not be written after
+  // start() (the copy may not have run yet): hand over a buffer of its own.
+  void start(const Tensor& values);
   bool started() const { return size_ > 0; }
   // The values (waits for the copy if it has not arrived); one value read in engine/host_traffic.h.
   std::vector<double> take();

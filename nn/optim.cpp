@@ -1,6 +1,7 @@
 #include "nn/optim.h"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "engine/error.h"
@@ -106,6 +107,12 @@ StepOutcome step_outcome(const std::vector<double>& s) {
   o.steps_taken = static_cast<int64_t>(s[kOptimStepCount]);
   o.skipped_steps = static_cast<int64_t>(s[kOptimSkippedSteps]);
   return o;
+}
+
+double AdamW::gradient_norm() const {
+  Tensor scratch = optim_state(1.0, state_.device());
+  check_gradients(grads_, segment_ends_, std::numeric_limits<double>::infinity(), scratch);
+  return step_outcome(scratch.to_double_vector()).grad_norm;
 }
 
 double AdamW::loss_scale() const {

@@ -10,6 +10,7 @@
 #include "report/report_figures.h"
 #include "report/report_html.h"
 #include "report/seed_tables.h"
+#include "training/train_config.h"
 
 namespace segrun::report {
 
@@ -19,7 +20,6 @@ using training::write_file_atomic;
 
 namespace {
 
-// Runs stored before the filter was recorded used 4-tap bilinear.
 std::string resize_description(const std::string& filter) {
   if (filter == "antialias")
     return "the antialiasing filter (PIL's bilinear: triangle widened by the reduction factor)";
@@ -37,7 +37,7 @@ std::string setup_text(const StudyData& study) {
     << ", clip " << c.value("clip_norm", 0.0) << ", " << (c.value("amp", false) ? "FP16 with loss scaling" : "FP32")
     << " on " << c.value("device", "cpu") << ", seed " << c.value("seed", 0) << ", model width " << c.value("width", 0)
     << ", CE class weights `" << c.value("class_weights", "none") << "`; images resized with "
-    << resize_description(c.value("resize", "bilinear")) << ", labels nearest.";
+    << resize_description(training::recorded_resize(c)) << ", labels nearest.";
   return s.str();
 }
 

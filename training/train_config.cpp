@@ -80,11 +80,15 @@ Json comparable(const char* key, const Json& value) {
 
 }  // namespace
 
+std::string recorded_resize(const Json& config) {
+  return config.value("resize", "bilinear");
+}
+
 void check_resume_compatible(const Json& stored, const Json& requested, const std::string& run_dir) {
   // A run recorded before a flag existed was trained with that flag's default, except the image
-  // filter: runs stored before --resize existed resized with 4-tap bilinear.
+  // filter, whose default changed when it became a flag.
   Json defaults = to_json(TrainConfig{});
-  defaults["resize"] = "bilinear";
+  defaults["resize"] = recorded_resize(Json::object());
   for (const char* key : kResumeKeys) {
     const Json was = stored.contains(key) ? stored[key] : defaults.value(key, Json());
     if (comparable(key, was) != comparable(key, requested.value(key, Json()))) {

@@ -56,6 +56,10 @@ struct TrainConfig {
 
 // The fields that define the computation (not --resume, --threads or --quiet).
 Json to_json(const TrainConfig& config);
+
+// The image filter a stored run was trained with: its config.json's `resize`, or 4-tap
+// bilinear for runs stored before the filter was recorded.
+std::string recorded_resize(const Json& config);
 // The flags a run's definition has to agree on for --resume to continue it.
 void check_resume_compatible(const Json& stored, const Json& requested, const std::string& run_dir);
 

@@ -42,19 +42,6 @@ void restore_buffers(nn::Module& model, const std::vector<Tensor>& saved) {
   }
 }
 
-// The L2 norm of every parameter's gradient together, read on the host (the probe is a
-// diagnostic outside the step proper).
-double gradient_norm(const std::vector<Tensor>& parameters) {
-  double squares = 0;
-  for (const Tensor& p : parameters) {
-    if (!p.grad().defined()) continue;
-    double tensor_squares = 0;
-    for (double g : p.grad().to_double_vector()) tensor_squares += g * g;
-    squares += tensor_squares;
-  }
-  return std::sqrt(squares);
-}
-
 Tensor forward_logits(StepContext& ctx, const Tensor& images) {
   const nn::AutocastGuard autocast(ctx.amp);
   return ctx.model.forward(images);
@@ -72,12 +59,11 @@ TermValues probe_parameter_gradients(StepContext& ctx, const Tensor& images, con
   TermValues norms;
   for (const auto& [name, single] : terms) {
     if (single.ce + single.dice + single.focal <= 0) continue;
-    ctx.model.zero_grad();
+    ctx.optimizer.zero_grad();
     const Tensor logits = forward_logits(ctx, images);
     backward(losses::combined_loss(logits, labels, single, options).total);
-    norms[name] = gradient_norm(ctx.parameters);
+    norms[name] = ctx.optimizer.gradient_norm();
   }
-  ctx.model.zero_grad();
   restore_buffers(ctx.model, buffers);
   return norms;
 }

@@ -16,7 +16,6 @@ namespace segrun::training {
 struct StepContext {
   nn::SegmentationModel& model;
   nn::AdamW& optimizer;  // loss scaling included
-  std::vector<Tensor> parameters;
   LossSetup loss;
   double clip_norm = 1.0;
   Device device;

@@ -138,7 +138,7 @@ double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));
-  StepContext ctx{*s.model, *s.optimizer, s.model->parameters(), s.loss, s.config.clip_norm, s.device, s.config.amp};
+  StepContext ctx{*s.model, *s.optimizer, s.loss, s.config.clip_norm, s.device, s.config.amp};
   s.progress.start_epoch(epoch, s.config.epochs, steps);
   double loss_sum = 0;
   size_t counted = 0;

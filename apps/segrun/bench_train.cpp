@@ -72,7 +72,7 @@ void run_train_bench(const TrainBenchOptions& o) {
   nn::AdamW optimizer(model->named_parameters(), nn::AdamWOptions{}, scaling);
   LossSetup loss;
   loss.weights = losses::loss_config(o.loss);
-  StepContext ctx{*model, optimizer, model->parameters(), loss, 1.0, device, o.amp};
+  StepContext ctx{*model, optimizer, loss, 1.0, device, o.amp};
   const data::Batch batch = synthetic_batch(o, width, height);
   using Clock = std::chrono::steady_clock;
   for (int i = 0; i < o.warmup; ++i) train_step(ctx, batch, false);

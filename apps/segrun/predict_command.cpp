@@ -54,7 +54,7 @@ PredictSetup resolve_setup(const PredictOptions& o) {
     s.size_h = c.at("size")[1];
     s.palette.clear();
     for (const Json& rgb : c.at("palette")) s.palette.push_back({rgb[0], rgb[1], rgb[2]});
-    s.filter = data::parse_image_resize(c.value("resize", "bilinear"));
+    s.filter = data::parse_image_resize(training::recorded_resize(c));
   }
   if (!o.size.empty()) parse_size(o.size, s.size_w, s.size_h);
   return s;

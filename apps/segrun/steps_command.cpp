@@ -77,7 +77,7 @@ void run_steps(const StepsArgs& args) {
   model->train();  // batch norm normalises with the batch's statistics and updates its running ones
   // FP32: no loss scaling; a non-finite gradient still skips the step.
   nn::AdamW optimizer(model->named_parameters(), nn::AdamWOptions{args.lr, 0.9, 0.999, 1e-8, args.weight_decay});
-  training::StepContext ctx{*model, optimizer, model->parameters(), loss, args.clip_norm, Device::cpu(), false};
+  training::StepContext ctx{*model, optimizer, loss, args.clip_norm, Device::cpu(), false};
   training::make_directories(args.out);
   const std::string log_path = training::join_path(args.out, "steps.jsonl");
   training::write_file_atomic(log_path, "");

@@ -42,8 +42,7 @@ Trainee make_trainee(const char* name) {
       std::make_unique<nn::AdamW>(t.model->named_parameters(), nn::AdamWOptions{1e-3, 0.9, 0.999, 1e-8, 1e-2});
   LossSetup loss;
   loss.weights = {1.0, 1.0, 0.5};
-  t.ctx = std::make_unique<StepContext>(
-      StepContext{*t.model, *t.optimizer, t.model->parameters(), loss, 1.0, Device::cpu(), false});
+  t.ctx = std::make_unique<StepContext>(StepContext{*t.model, *t.optimizer, loss, 1.0, Device::cpu(), false});
   return t;
 }
 }  // namespace

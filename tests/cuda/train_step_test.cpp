@@ -35,7 +35,7 @@ TEST_CASE("the AMP training step on the GPU waits for nothing until its record i
     nn::AdamW optimizer(model->named_parameters(), nn::AdamWOptions{}, scaling);
     LossSetup loss;
     loss.weights = {1.0, 1.0, 1.0};
-    StepContext ctx{*model, optimizer, model->parameters(), loss, 1.0, Device::cuda(), true};
+    StepContext ctx{*model, optimizer, loss, 1.0, Device::cuda(), true};
     train_step(ctx, batch, false);  // convolution plans and the memory pool warm up
     const HostTraffic before = host_traffic();
     LaunchedStep launched = launch_step(ctx, batch, false);

@@ -105,6 +105,7 @@ TEST_CASE("AdamW: clipping scales by max/(norm+1e-6) and reports the norm before
   opt.zero_grad();
   set_grad(a, {3.0, 0.0});
   set_grad(b, {4.0});
+  CHECK(opt.gradient_norm() == 5.0);  // what is in the buffer, without stepping
   opt.step(1.0);
   CHECK(opt.last_step().grad_norm == 5.0);
   // m = (1 - 0.9) * clipped gradient.
