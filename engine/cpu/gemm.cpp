@@ -110,31 +110,41 @@ inline VecD broadcast(double s) {
 #endif
 }
 
-// acc (MR x NR) = sum_p ap[p][i] * bp[p][j]; then C = alpha * acc + beta * C on the valid
-// rows/columns. Full tiles are written straight from the registers.
-// A is read either from a packed panel (element (i, p) at ap[p * MR + i]) or straight from
-// row-major storage (at ap[i * lda + p]), which saves the packing copy when A is not transposed.
-// Row p of the B panel starts at bp + p * ldb: ldb is NR when packed, B's row stride in place.
-template <typename T, bool kPackedA>
-void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, int64_t ldb, T alpha, T beta, T* c, int64_t ldc,
-                  int rows, int cols) {
+template <typename T, int kRows>
+using Accumulators = typename Simd<T>::Vec[kRows][2];
+
+// acc (kRows x NR) += sum_p ap[p][i] * bp[p][j] over kc steps of k.
+// A is read either from a packed panel (element (i, p) at ap[p * MR + i]; a short tile uses its first rows) or straight
+// from row-major storage (at ap[i * lda + p]), which saves the packing copy when A is not transposed. Row p of the B
+// panel starts at bp + p * ldb: ldb is NR when packed, B's row stride in place.
+template <typename T, int kRows, bool kPackedA>
+__attribute__((always_inline)) inline void accumulate(Accumulators<T, kRows>& acc, int64_t kc, const T* ap, int64_t lda,
+                                                      const T* bp, int64_t ldb) {
   using V = typename Simd<T>::Vec;
   using D = Dims<T>;
-  V acc[D::kMr][2] = {};
   for (int64_t p = 0; p < kc; ++p) {
     const V b0 = load_vec<V>(bp), b1 = load_vec<V>(bp + D::kLanes);
 #pragma GCC unroll 16
-    for (int i = 0; i < D::kMr; ++i) {
+    for (int i = 0; i < kRows; ++i) {
       const V a = broadcast(kPackedA ? ap[i] : ap[i * lda]);
       acc[i][0] = fmadd(a, b0, acc[i][0]);
       acc[i][1] = fmadd(a, b1, acc[i][1]);
     }
-    ap += kPackedA ? D::kMr : 1;
+    ap += kPackedA ? Dims<T>::kMr : 1;
     bp += ldb;
   }
-  if (rows == D::kMr && cols == D::kNr) {
+}
+
+// C = alpha * acc + beta * C on the valid rows/columns. Full tiles are written straight from
+// the registers.
+template <typename T, int kRows>
+__attribute__((always_inline)) inline void store_tile(const Accumulators<T, kRows>& acc, T alpha, T beta, T* c,
+                                                      int64_t ldc, int rows, int cols) {
+  using V = typename Simd<T>::Vec;
+  using D = Dims<T>;
+  if (rows == kRows && cols == D::kNr) {
 #pragma GCC unroll 16
-    for (int i = 0; i < D::kMr; ++i) {
+    for (int i = 0; i < kRows; ++i) {
       for (int h = 0; h < 2; ++h) {
         T* cp = c + i * ldc + h * D::kLanes;
         V out = acc[i][h] * alpha;
@@ -144,8 +154,8 @@ void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, int64_t ldb
     }
     return;
   }
-  T tile[D::kMr * D::kNr];
-  for (int i = 0; i < D::kMr; ++i) {
+  T tile[kRows * D::kNr];
+  for (int i = 0; i < kRows; ++i) {
     store_vec(tile + i * D::kNr, acc[i][0]);
     store_vec(tile + i * D::kNr + D::kLanes, acc[i][1]);
   }
@@ -154,6 +164,31 @@ void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, int64_t ldb
       T& dst = c[i * ldc + j];
       dst = beta != T(0) ? alpha * tile[i * D::kNr + j] + beta * dst : alpha * tile[i * D::kNr + j];
     }
+  }
+}
+
+// One MR x NR tile of C from kc steps of k.
+template <typename T, bool kPackedA>
+void micro_kernel(int64_t kc, const T* ap, int64_t lda, const T* bp, int64_t ldb, T alpha, T beta, T* c, int64_t ldc,
+                  int rows, int cols) {
+  Accumulators<T, Dims<T>::kMr> acc = {};
+  accumulate<T, Dims<T>::kMr, kPackedA>(acc, kc, ap, lda, bp, ldb);
+  store_tile<T, Dims<T>::kMr>(acc, alpha, beta, c, ldc, rows, cols);
+}
+
+// The last rows of a packed A panel (at most two thirds of MR) with a tile no taller than needed.
+template <typename T>
+void short_packed_tile(int rows, int64_t kc, const T* ap, const T* bp, int64_t ldb, T alpha, T beta, T* c, int64_t ldc,
+                       int cols) {
+  constexpr int kThird = Dims<T>::kMr / 3;
+  if (rows > kThird) {
+    Accumulators<T, 2 * kThird> acc = {};
+    accumulate<T, 2 * kThird, true>(acc, kc, ap, 0, bp, ldb);
+    store_tile<T, 2 * kThird>(acc, alpha, beta, c, ldc, rows, cols);
+  } else {
+    Accumulators<T, kThird> acc = {};
+    accumulate<T, kThird, true>(acc, kc, ap, 0, bp, ldb);
+    store_tile<T, kThird>(acc, alpha, beta, c, ldc, rows, cols);
   }
 }
 
@@ -341,6 +376,112 @@ void gemm_serial(int64_t m, T alpha, GemmOperand<T> a, const PackedB<T>& b, T be
   }
 }
 
+namespace {
+
+// One tile of C = A * B over k in [pc, pc + kc), A read tap by tap in place from first_row on.
+// Accumulates in ascending k like the packed micro-kernel; kRows may exceed `rows` (the extra
+// rows are read and dropped).
+template <typename T, int kRows>
+void shifted_tile(const ShiftedRows<T>& a, const T* first_row, int64_t pc, int64_t kc, const T* bp, T alpha, T beta,
+                  T* c, int64_t ldc, int rows, int cols) {
+  Accumulators<T, kRows> acc = {};
+  for (int64_t k = pc; k < pc + kc;) {
+    const int64_t tap = k / a.tap_k, p = k % a.tap_k;
+    const int64_t len = std::min(a.tap_k - p, pc + kc - k);
+    accumulate<T, kRows, false>(acc, len, first_row + a.offsets[tap] + p, a.ld, bp + (k - pc) * Dims<T>::kNr,
+                                Dims<T>::kNr);
+    k += len;
+  }
+  store_tile<T, kRows>(acc, alpha, beta, c, ldc, rows, cols);
+}
+
+}  // namespace
+
+template <typename T>
+void gemm_serial(int64_t m, T alpha, ShiftedRows<T> a, const PackedB<T>& b, T beta, T* c, int64_t ldc) {
+  using D = Dims<T>;
+  static_assert(D::kMr % 3 == 0 && D::kMr - 1 <= kShiftedRowsOverread);
+  // Short tiles for the last rows of a line, so a line of 16 or 32 pixels wastes no work.
+  constexpr int kThird = D::kMr / 3;
+  if (m <= 0 || b.n() <= 0) return;
+  if (b.k() == 0) return scale_c(int64_t{0}, m, int64_t{0}, b.n(), beta, c, ldc);
+  const int64_t line_rows = a.line_rows > 0 ? a.line_rows : m;
+  for (int64_t jc = 0; jc < b.n(); jc += D::kNc) {
+    const int64_t nc = std::min<int64_t>(D::kNc, b.n() - jc);
+    for (int64_t pc = 0; pc < b.k(); pc += D::kKc) {
+      const int64_t kc = std::min<int64_t>(D::kKc, b.k() - pc);
+      const T* panels = b.data() + packed_offset<T>(b.k(), b.n(), jc, pc);
+      const T block_beta = pc == 0 ? beta : T(1);
+      // Each panel of B serves every line before the next is loaded.
+      for (int64_t jr = 0; jr < nc; jr += D::kNr) {
+        const int cols = static_cast<int>(std::min<int64_t>(D::kNr, nc - jr));
+        const T* bp = panels + jr * kc;
+        for (int64_t line0 = 0; line0 < m; line0 += line_rows) {
+          const T* line = a.data + line0 / line_rows * a.line_ld;
+          for (int64_t ir = 0; ir < line_rows; ir += D::kMr) {
+            const int rows = static_cast<int>(std::min<int64_t>(D::kMr, line_rows - ir));
+            const T* first_row = line + ir * a.ld;
+            T* cp = c + (line0 + ir) * ldc + jc + jr;
+            if (rows > 2 * kThird) {
+              shifted_tile<T, D::kMr>(a, first_row, pc, kc, bp, alpha, block_beta, cp, ldc, rows, cols);
+            } else if (rows > kThird) {
+              shifted_tile<T, 2 * kThird>(a, first_row, pc, kc, bp, alpha, block_beta, cp, ldc, rows, cols);
+            } else {
+              shifted_tile<T, kThird>(a, first_row, pc, kc, bp, alpha, block_beta, cp, ldc, rows, cols);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+template <typename T>
+void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, GemmOperand<T> a, ShiftedRows<T> b, T beta, T* c,
+                 int64_t ldc) {
+  using D = Dims<T>;
+  constexpr int kThird = D::kMr / 3;
+  if (m <= 0 || n <= 0) return;
+  if (k == 0) return scale_c(int64_t{0}, m, int64_t{0}, n, beta, c, ldc);
+  PackBuffers<T>& buf = PackBuffers<T>::local();
+  buf.a.resize(static_cast<size_t>((m + D::kMr - 1) / D::kMr * D::kMr * D::kKc));
+  buf.b.resize(static_cast<size_t>(D::kNr * D::kKc));
+  for (int64_t pc = 0; pc < k; pc += D::kKc) {
+    const int64_t kc = std::min<int64_t>(D::kKc, k - pc);
+    const T block_beta = pc == 0 ? beta : T(1);
+    // All of op(A)'s rows for this block of k, packed once for every panel of B.
+    pack_a(a, 0, m, pc, kc, buf.a.data());
+    for (int64_t jr = 0; jr < n; jr += D::kNr) {
+      const int cols = static_cast<int>(std::min<int64_t>(D::kNr, n - jr));
+      const int64_t tap = jr / b.tap_k, first = jr % b.tap_k;
+      // A full panel inside one tap is read in place; one that crosses taps or ends early is gathered.
+      const bool in_place = cols == D::kNr && first + D::kNr <= b.tap_k;
+      const T* bp = b.data + pc * b.ld + b.offsets[tap] + first;
+      if (!in_place) {
+        for (int64_t p = 0; p < kc; ++p) {
+          T* row = buf.b.data() + p * D::kNr;
+          for (int j = 0; j < D::kNr; ++j) {
+            const int64_t col = jr + j;
+            row[j] = j < cols ? b.data[(pc + p) * b.ld + b.offsets[col / b.tap_k] + col % b.tap_k] : T(0);
+          }
+        }
+        bp = buf.b.data();
+      }
+      const int64_t ldb = in_place ? b.ld : D::kNr;
+      for (int64_t ir = 0; ir < m; ir += D::kMr) {
+        const int rows = static_cast<int>(std::min<int64_t>(D::kMr, m - ir));
+        const T* ap = buf.a.data() + ir * kc;
+        T* cp = c + ir * ldc + jr;
+        if (rows > 2 * kThird) {
+          micro_kernel<T, true>(kc, ap, 0, bp, ldb, alpha, block_beta, cp, ldc, rows, cols);
+        } else {
+          short_packed_tile<T>(rows, kc, ap, bp, ldb, alpha, block_beta, cp, ldc, cols);
+        }
+      }
+    }
+  }
+}
+
 template <typename T>
 void gemm(int64_t m, int64_t n, int64_t k, T alpha, GemmOperand<T> a, GemmOperand<T> b, T beta, T* c, int64_t ldc) {
   using D = Dims<T>;
@@ -375,5 +516,12 @@ template void gemm_serial<double>(int64_t, double, GemmOperand<double>, const Pa
                                   int64_t);
 template void gemm_serial<double>(int64_t, int64_t, int64_t, double, GemmOperand<double>, GemmOperand<double>, double,
                                   double*, int64_t);
+template void gemm_serial<float>(int64_t, float, ShiftedRows<float>, const PackedB<float>&, float, float*, int64_t);
+template void gemm_serial<float>(int64_t, int64_t, int64_t, float, GemmOperand<float>, ShiftedRows<float>, float,
+                                 float*, int64_t);
+template void gemm_serial<double>(int64_t, int64_t, int64_t, double, GemmOperand<double>, ShiftedRows<double>, double,
+                                  double*, int64_t);
+template void gemm_serial<double>(int64_t, double, ShiftedRows<double>, const PackedB<double>&, double, double*,
+                                  int64_t);
 
 }  // namespace segrun::cpu

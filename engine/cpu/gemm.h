@@ -46,4 +46,34 @@ class PackedB {
 template <typename T>
 void gemm_serial(int64_t m, T alpha, GemmOperand<T> a, const PackedB<T>& b, T beta, T* c, int64_t ldc);
 
+// An A read in place whose k axis is cut into taps, each starting at its own offset:
+// element (i, t * tap_k + p) is data[i * ld + offsets[t] + p]. A convolution's patches in a
+// zero-padded input have this form, so the product needs no im2col copy. The rows may come in
+// lines of line_rows (one output row of the convolution), line l starting at data + l * line_ld;
+// line_rows == 0 makes all rows one line.
+template <typename T>
+struct ShiftedRows {
+  const T* data;
+  int64_t ld;
+  const int64_t* offsets;  // one per tap
+  int64_t tap_k;
+  int64_t line_rows = 0;
+  int64_t line_ld = 0;
+};
+
+// Rows of a ShiftedRows A past the last one of a line that the product may read (and ignore):
+// the caller keeps them readable.
+constexpr int64_t kShiftedRowsOverread = 11;
+
+// C (m x n) = alpha * A * B + beta * C on the calling thread, A of k = b.k() columns in taps.
+template <typename T>
+void gemm_serial(int64_t m, T alpha, ShiftedRows<T> a, const PackedB<T>& b, T beta, T* c, int64_t ldc);
+
+// C (m x n) = alpha * op(A) * B + beta * C on the calling thread, with B (k x n, n = taps *
+// tap_k) a ShiftedRows matrix of one line: a convolution's filter gradient from patches read
+// in place.
+template <typename T>
+void gemm_serial(int64_t m, int64_t n, int64_t k, T alpha, GemmOperand<T> a, ShiftedRows<T> b, T beta, T* c,
+                 int64_t ldc);
+
 }  // namespace segrun::cpu

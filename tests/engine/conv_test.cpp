@@ -170,8 +170,23 @@ TEST_CASE("conv kernels match direct loops across bands, scatter phases and filt
   check_against_direct_loops({1, 33, 80, 8}, {5, 1, 1, 8}, Conv2dArgs::make(1, 0));
 }
 
-TEST_CASE("conv backward is bitwise identical for 1 and 2 threads") {
-  const Shape xs{1, 48, 96, 16}, ws{16, 3, 3, 16};
+TEST_CASE("conv kernels that read patches in place match direct loops") {
+  // 16+ channels per group and output rows of 96+ pixels: patches come from a padded copy.
+  // Widths 100, 104 and 97 end rows in 4-, 8- and 1-row tiles; 33 and 20 output channels leave
+  // partial column panels, and 16 or 20 channels per tap make filter-gradient panels cross taps.
+  check_against_direct_loops({2, 5, 100, 16}, {24, 3, 3, 16}, Conv2dArgs::make(1, 1));
+  check_against_direct_loops({1, 9, 208, 32}, {16, 3, 3, 32}, Conv2dArgs::make(2, 2, 2));
+  check_against_direct_loops({1, 4, 104, 32}, {20, 3, 3, 16}, Conv2dArgs::make(1, 1, 1, 2));
+  check_against_direct_loops({1, 6, 97, 20}, {33, 5, 5, 20}, Conv2dArgs::make(1, 2));
+  check_against_direct_loops({1, 8, 100, 24}, {16, 3, 3, 24}, Conv2dArgs::make(1, 2, 2));
+  // A tap of 300 channels spans two blocks of k.
+  check_against_direct_loops({1, 3, 100, 300}, {8, 3, 3, 300}, Conv2dArgs::make(1, 1));
+  // Stride 1 with less padding than the kernel's reach: the data gradient as a convolution.
+  check_against_direct_loops({1, 9, 102, 16}, {8, 3, 3, 16}, Conv2dArgs::make(1, 0));
+}
+
+TEST_CASE("conv forward and backward are bitwise identical for 1 and 2 threads") {
+  const Shape xs{1, 40, 128, 16}, ws{16, 3, 3, 16};
   const ConvGeometry g = geometry(xs, ws, Conv2dArgs::make(1, 1));
   std::vector<float> x(shape_numel(xs)), w(shape_numel(ws)), gy(g.out_rows() * g.out_c);
   for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37 * double(i));
@@ -179,10 +194,12 @@ TEST_CASE("conv backward is bitwise identical for 1 and 2 threads") {
   for (size_t i = 0; i < gy.size(); ++i) gy[i] = std::sin(0.05 * double(i) + 1.0);
   auto run = [&](int threads) {
     omp_set_num_threads(threads);
-    std::vector<float> gx(x.size()), gw(w.size());
+    std::vector<float> y(gy.size()), gx(x.size()), gw(w.size());
+    cpu::conv2d_forward<float>(g, x.data(), w.data(), nullptr, y.data());
     cpu::conv2d_backward_data<float>(g, gy.data(), w.data(), gx.data());
     cpu::conv2d_backward_filter<float>(g, x.data(), gy.data(), gw.data());
     gx.insert(gx.end(), gw.begin(), gw.end());
+    gx.insert(gx.end(), y.begin(), y.end());
     return gx;
   };
   const int saved = omp_get_max_threads();
