@@ -1,5 +1,7 @@
 #include "engine/cpu/conv.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -20,6 +22,9 @@ constexpr int64_t kInPlaceBandTargetRows = 1024;
 // kMaxFilterSlabs of them, so their memory stays bounded.
 constexpr int64_t kFilterSlabMinRows = 2048;
 constexpr int64_t kMaxFilterSlabs = 64;
+// When a filter gradient's columns are split between threads, blocks are multiples of this
+// (a whole number of the GEMM's column panels).
+constexpr int64_t kFilterColumnAlign = 32;
 // Output rows at least this wide read their patches in place (reads_patches_in_place).
 constexpr int64_t kInPlaceMinWidth = 96;
 
@@ -29,6 +34,10 @@ struct Band {
   int64_t first_row, rows;
   int64_t index_in_image;
 };
+
+int64_t round_up(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
 
 std::vector<Band> make_bands(const ConvGeometry& g, int64_t target_rows = kBandTargetRows) {
   const int64_t band_h = std::max<int64_t>(1, target_rows / std::max<int64_t>(g.out_w, 1));
@@ -50,24 +59,27 @@ T* band_scratch(size_t count) {
   return scratch.data();
 }
 
-// col[r, (kh*KW + kw)*Cg + c] = x[n, hi, wi, group*Cg + c], zero outside the image, for the
-// band's rows r (hi = ho*s - p + kh*d, wi = wo*s - p + kw*d).
+// col[r, j - c0] = x[n, hi, wi, group*Cg + c] for the columns j = (kh*KW + kw)*Cg + c in
+// [c0, c1), zero outside the image, for the band's rows r (hi = ho*s - p + kh*d,
+// wi = wo*s - p + kw*d).
 template <typename T>
-void im2col_band(const ConvGeometry& g, const T* x, const Band& band, int64_t group, T* col) {
-  const int64_t cg = g.group_in_c();
+void im2col_band(const ConvGeometry& g, const T* x, const Band& band, int64_t group, int64_t c0, int64_t c1, T* col) {
+  const int64_t cg = g.group_in_c(), width = c1 - c0;
+  const int64_t first_tap = c0 / cg, end_tap = (c1 + cg - 1) / cg;
   const T* xn = x + band.n * g.in_h * g.in_w * g.in_c + group * cg;
-  T* dst = col;
+  T* row = col;
   for (int64_t ho = band.h0; ho < band.h1; ++ho) {
-    for (int64_t wo = 0; wo < g.out_w; ++wo) {
-      for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-        const int64_t hi = ho * g.stride_h - g.pad_h + kh * g.dilation_h;
-        for (int64_t kw = 0; kw < g.kernel_w; ++kw, dst += cg) {
-          const int64_t wi = wo * g.stride_w - g.pad_w + kw * g.dilation_w;
-          if (hi < 0 || hi >= g.in_h || wi < 0 || wi >= g.in_w) {
-            std::fill(dst, dst + cg, T(0));
-          } else {
-            std::memcpy(dst, xn + (hi * g.in_w + wi) * g.in_c, static_cast<size_t>(cg) * sizeof(T));
-          }
+    for (int64_t wo = 0; wo < g.out_w; ++wo, row += width) {
+      for (int64_t tap = first_tap; tap < end_tap; ++tap) {
+        const int64_t hi = ho * g.stride_h - g.pad_h + (tap / g.kernel_w) * g.dilation_h;
+        const int64_t wi = wo * g.stride_w - g.pad_w + (tap % g.kernel_w) * g.dilation_w;
+        const int64_t lo = std::max(c0, tap * cg), hi_col = std::min(c1, (tap + 1) * cg);
+        T* dst = row + (lo - c0);
+        if (hi < 0 || hi >= g.in_h || wi < 0 || wi >= g.in_w) {
+          std::fill(dst, dst + (hi_col - lo), T(0));
+        } else {
+          std::memcpy(dst, xn + (hi * g.in_w + wi) * g.in_c + (lo - tap * cg),
+                      static_cast<size_t>(hi_col - lo) * sizeof(T));
         }
       }
     }
@@ -95,13 +107,19 @@ void col2im_band(const ConvGeometry& g, const T* col, const Band& band, int64_t 
   }
 }
 
-// The GEMM operand holding the band's input patches for one group: the input itself for a
-// pointwise convolution, else the band's im2col block.
+// The GEMM operand holding columns [c0, c1) of the band's input patches for one group: the
+// input itself for a pointwise convolution, else the band's im2col block.
+template <typename T>
+GemmOperand<T> patches(const ConvGeometry& g, const T* x, const Band& band, int64_t group, T* scratch, int64_t c0,
+                       int64_t c1) {
+  if (g.is_pointwise()) return {x + band.first_row * g.in_c + group * g.group_in_c() + c0, g.in_c, Trans::No};
+  im2col_band(g, x, band, group, c0, c1, scratch);
+  return {scratch, c1 - c0, Trans::No};
+}
+
 template <typename T>
 GemmOperand<T> patches(const ConvGeometry& g, const T* x, const Band& band, int64_t group, T* scratch) {
-  if (g.is_pointwise()) return {x + band.first_row * g.in_c + group * g.group_in_c(), g.in_c, Trans::No};
-  im2col_band(g, x, band, group, scratch);
-  return {scratch, g.group_k(), Trans::No};
+  return patches(g, x, band, group, scratch, 0, g.group_k());
 }
 
 size_t scratch_size(const ConvGeometry& g, const Band& band) {
@@ -394,21 +412,30 @@ void conv2d_backward_filter(const ConvGeometry& g, const T* x, const T* gy, T* g
   const int64_t cog = g.group_out_c(), kg = g.group_k(), weight_count = g.out_c * kg;
   const int64_t bands_per_slab = units_per_slab(count, bands.front().rows);
   const int64_t slabs = (count + bands_per_slab - 1) / bands_per_slab;
+  // Too few slabs to occupy the threads (small maps: one slab for a whole batch): each slab's
+  // columns are split too. Columns never share sums, so the split changes no result.
+  const int64_t threads = omp_get_max_threads();
+  const int64_t want_blocks = slabs >= 2 * threads ? 1 : (2 * threads + slabs - 1) / slabs;
+  const int64_t column_width =
+      std::max<int64_t>(kFilterColumnAlign, round_up((kg + want_blocks - 1) / want_blocks, kFilterColumnAlign));
+  const int64_t column_blocks = (kg + column_width - 1) / column_width;
   // One slab writes gw directly; several write partial sums added in slab order below.
   std::vector<T> partials(slabs > 1 ? static_cast<size_t>(slabs * weight_count) : 0);
   const bool parallel = g.macs() >= kConvParallelMinMacs;
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
-  for (int64_t s = 0; s < slabs; ++s) {
+  for (int64_t task = 0; task < slabs * column_blocks; ++task) {
+    const int64_t s = task / column_blocks, c0 = task % column_blocks * column_width;
+    const int64_t c1 = std::min(kg, c0 + column_width);
     T* out = slabs > 1 ? partials.data() + s * weight_count : gw;
     const int64_t end = std::min(count, (s + 1) * bands_per_slab);
     for (int64_t i = s * bands_per_slab; i < end; ++i) {
       const Band& band = bands[i];
-      T* scratch = g.is_pointwise() ? nullptr : band_scratch<T>(scratch_size(g, band));
+      T* scratch = g.is_pointwise() ? nullptr : band_scratch<T>(static_cast<size_t>(band.rows * (c1 - c0)));
       const T beta = i == s * bands_per_slab ? T(0) : T(1);
       for (int64_t group = 0; group < g.groups; ++group) {
         const GemmOperand<T> grad_cols{gy + band.first_row * g.out_c + group * cog, g.out_c, Trans::Yes};
-        gemm_serial<T>(cog, kg, band.rows, T(1), grad_cols, patches(g, x, band, group, scratch), beta,
-                       out + group * cog * kg, kg);
+        gemm_serial<T>(cog, c1 - c0, band.rows, T(1), grad_cols, patches(g, x, band, group, scratch, c0, c1), beta,
+                       out + group * cog * kg + c0, kg);
       }
     }
   }

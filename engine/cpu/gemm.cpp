@@ -62,6 +62,9 @@ struct Simd<double> {
   using Vec = VecD;
 };
 
+// From this many values of B up, PackedB packs its panels on all threads.
+constexpr int64_t kParallelPackMin = 1 << 16;
+
 // Up to this many rows of C, an untransposed B is read in place rather than packed.
 constexpr int64_t kMaxRowsForUnpackedB = 96;
 
@@ -346,11 +349,21 @@ template <typename T>
 PackedB<T>::PackedB(int64_t k, int64_t n, GemmOperand<T> b) : k_(k), n_(n) {
   using D = Dims<T>;
   data_.resize(static_cast<size_t>(k * ((n + D::kNr - 1) / D::kNr * D::kNr)));
-  for (int64_t jc = 0; jc < n; jc += D::kNc) {
+  // A convolution's weights are packed twice a training step (forward and data gradient),
+  // tens of millions of values for DeepLabV3+: the KC x NR panels are packed in parallel.
+  const int64_t col_blocks = (n + D::kNc - 1) / D::kNc, k_blocks = (k + D::kKc - 1) / D::kKc;
+  const int64_t panels_per_block = D::kNc / D::kNr;
+  const int64_t tasks = col_blocks * k_blocks * panels_per_block;
+#pragma omp parallel for schedule(dynamic, 1) if (k * n >= kParallelPackMin)
+  for (int64_t task = 0; task < tasks; ++task) {
+    const int64_t jc = task / (k_blocks * panels_per_block) * D::kNc;
+    const int64_t pc = task / panels_per_block % k_blocks * D::kKc;
+    const int64_t jr = task % panels_per_block * D::kNr;
     const int64_t nc = std::min<int64_t>(D::kNc, n - jc);
-    for (int64_t pc = 0; pc < k; pc += D::kKc) {
-      pack_b(b, pc, std::min<int64_t>(D::kKc, k - pc), jc, nc, data_.data() + packed_offset<T>(k, n, jc, pc));
-    }
+    if (jr >= nc) continue;
+    const int64_t kc = std::min<int64_t>(D::kKc, k - pc);
+    pack_b(b, pc, kc, jc + jr, std::min<int64_t>(D::kNr, nc - jr),
+           data_.data() + packed_offset<T>(k, n, jc, pc) + jr * kc);
   }
 }
 

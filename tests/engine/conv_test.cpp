@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "engine/error.h"
@@ -185,25 +186,35 @@ TEST_CASE("conv kernels that read patches in place match direct loops") {
   check_against_direct_loops({1, 9, 102, 16}, {8, 3, 3, 16}, Conv2dArgs::make(1, 0));
 }
 
+TEST_CASE("conv filter gradient split by columns matches direct loops") {
+  // One slab for the whole batch, so the threads split its 360 columns (blocks cross taps of 40).
+  check_against_direct_loops({2, 8, 16, 40}, {24, 3, 3, 40}, Conv2dArgs::make(1, 1));
+  check_against_direct_loops({2, 6, 10, 40}, {24, 1, 1, 40}, Conv2dArgs::make(1, 0));
+}
+
 TEST_CASE("conv forward and backward are bitwise identical for 1 and 2 threads") {
-  const Shape xs{1, 40, 128, 16}, ws{16, 3, 3, 16};
-  const ConvGeometry g = geometry(xs, ws, Conv2dArgs::make(1, 1));
-  std::vector<float> x(shape_numel(xs)), w(shape_numel(ws)), gy(g.out_rows() * g.out_c);
-  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37 * double(i));
-  for (size_t i = 0; i < w.size(); ++i) w[i] = std::cos(0.11 * double(i));
-  for (size_t i = 0; i < gy.size(); ++i) gy[i] = std::sin(0.05 * double(i) + 1.0);
-  auto run = [&](int threads) {
-    omp_set_num_threads(threads);
-    std::vector<float> y(gy.size()), gx(x.size()), gw(w.size());
-    cpu::conv2d_forward<float>(g, x.data(), w.data(), nullptr, y.data());
-    cpu::conv2d_backward_data<float>(g, gy.data(), w.data(), gx.data());
-    cpu::conv2d_backward_filter<float>(g, x.data(), gy.data(), gw.data());
-    gx.insert(gx.end(), gw.begin(), gw.end());
-    gx.insert(gx.end(), y.begin(), y.end());
-    return gx;
-  };
-  const int saved = omp_get_max_threads();
-  const std::vector<float> one = run(1), two = run(2);
-  omp_set_num_threads(saved);
-  CHECK(one == two);
+  // A wide map (patches read in place) and a small one (filter gradient split by columns).
+  for (const auto& [xs, ws] : {std::pair<Shape, Shape>{{1, 40, 128, 16}, {16, 3, 3, 16}},
+                               std::pair<Shape, Shape>{{2, 8, 16, 64}, {64, 3, 3, 64}}}) {
+    const ConvGeometry g = geometry(xs, ws, Conv2dArgs::make(1, 1));
+    std::vector<float> x(shape_numel(xs)), w(shape_numel(ws)), gy(g.out_rows() * g.out_c);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37 * double(i));
+    for (size_t i = 0; i < w.size(); ++i) w[i] = std::cos(0.11 * double(i));
+    for (size_t i = 0; i < gy.size(); ++i) gy[i] = std::sin(0.05 * double(i) + 1.0);
+    auto run = [&](int threads) {
+      omp_set_num_threads(threads);
+      std::vector<float> y(gy.size()), gx(x.size()), gw(w.size());
+      cpu::conv2d_forward<float>(g, x.data(), w.data(), nullptr, y.data());
+      cpu::conv2d_backward_data<float>(g, gy.data(), w.data(), gx.data());
+      cpu::conv2d_backward_filter<float>(g, x.data(), gy.data(), gw.data());
+      gx.insert(gx.end(), gw.begin(), gw.end());
+      gx.insert(gx.end(), y.begin(), y.end());
+      return gx;
+    };
+    const int saved = omp_get_max_threads();
+    const std::vector<float> one = run(1), two = run(2);
+    omp_set_num_threads(saved);
+    INFO("input " << shape_str(xs));
+    CHECK(one == two);
+  }
 }
