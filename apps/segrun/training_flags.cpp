@@ -98,7 +98,7 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
       ->capture_default_str();
   cmd.add_option_function<std::string>(
          "--augment", [&c](const std::string& v) { c.augment = v == "default"; },
-         "Training augmentation: default (random flips and crops) or none")
+         "Training augmentation: default (random horizontal flips and colour jitter) or none")
       ->check(CLI::IsMember({"none", "default"}));
   cmd.add_option_function<std::string>(
          "--shuffle", [&c](const std::string& v) { c.shuffle = v == "on"; },

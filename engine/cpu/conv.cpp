@@ -148,18 +148,19 @@ bool reads_patches_in_place(const ConvGeometry& g) {
   return padded <= 2 * g.in_h * g.in_w;
 }
 
-// x with pad_h/pad_w zeros around every image, plus zeros after the last image for the rows a
-// product may read past its end. Lives in the calling thread's buffer until the next call.
+// Rows [first, first + count) of image n's padded input, in the calling thread's buffer: row
+// hp holds input row hp - pad_h between pad_w zeros on each side, or zeros outside the image.
+// Zeros follow for the rows a product may read past the end of a line. Padding per band, in
+// the band's own thread, keeps the rows in that core's cache for the product that reads them.
 template <typename T>
-const T* padded_input(const ConvGeometry& g, const T* x, int64_t padded_h, int64_t padded_w, bool parallel) {
+const T* padded_rows(const ConvGeometry& g, const T* x, int64_t n, int64_t first, int64_t count, int64_t padded_w) {
   static thread_local std::vector<T> buffer;
   const int64_t c = g.in_c, row = padded_w * c;
   const int64_t slack = (kShiftedRowsOverread + 1) * g.stride_w * c;
-  buffer.resize(static_cast<size_t>(g.batch * padded_h * row + slack));
+  buffer.resize(static_cast<size_t>(count * row + slack));
   T* out = buffer.data();
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t r = 0; r < g.batch * padded_h; ++r) {
-    const int64_t n = r / padded_h, hi = r % padded_h - g.pad_h;
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t hi = first + r - g.pad_h;
     T* dst = out + r * row;
     if (hi < 0 || hi >= g.in_h) {
       std::fill(dst, dst + row, T(0));
@@ -169,8 +170,13 @@ const T* padded_input(const ConvGeometry& g, const T* x, int64_t padded_h, int64
     std::memcpy(dst + g.pad_w * c, x + (n * g.in_h + hi) * g.in_w * c, static_cast<size_t>(g.in_w * c) * sizeof(T));
     std::fill(dst + (g.pad_w + g.in_w) * c, dst + row, T(0));
   }
-  std::fill(out + g.batch * padded_h * row, out + buffer.size(), T(0));
+  std::fill(out + count * row, out + buffer.size(), T(0));
   return out;
+}
+
+// How many padded input rows output rows [h0, h1) read.
+int64_t padded_rows_read(const ConvGeometry& g, int64_t h0, int64_t h1) {
+  return (h1 - 1 - h0) * g.stride_h + g.dilation_h * (g.kernel_h - 1) + 1;
 }
 
 // Where tap (kh, kw) starts relative to its output pixel's first tap in the padded input: the
@@ -249,13 +255,13 @@ void conv2d_forward(const ConvGeometry& g, const T* x, const T* w, const T* bias
     // Output pixel (n, ho, wo) reads tap (kh, kw) at padded pixel (ho*s + kh*d, wo*s + kw*d):
     // a band is a ShiftedRows operand of one line per output row, row stride s*C within a line
     // and one offset per tap.
-    const int64_t padded_h = g.in_h + 2 * g.pad_h, padded_w = g.in_w + 2 * g.pad_w;
-    const T* xp = padded_input(g, x, padded_h, padded_w, parallel);
+    const int64_t padded_w = g.in_w + 2 * g.pad_w;
     const std::vector<int64_t> offsets = tap_offsets(g, padded_w);
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
     for (int64_t i = 0; i < count; ++i) {
       const Band& band = bands[i];
-      const T* first_line = xp + (band.n * padded_h + band.h0 * g.stride_h) * padded_w * g.in_c;
+      const T* first_line =
+          padded_rows(g, x, band.n, band.h0 * g.stride_h, padded_rows_read(g, band.h0, band.h1), padded_w);
       T* out = y + band.first_row * g.out_c;
       for (int64_t group = 0; group < g.groups; ++group) {
         const ShiftedRows<T> patches{
@@ -377,9 +383,8 @@ int64_t units_per_slab(int64_t units, int64_t rows_each) {
 template <typename T>
 void backward_filter_in_place(const ConvGeometry& g, const T* x, const T* gy, T* gw) {
   const int64_t cog = g.group_out_c(), cg = g.group_in_c(), kg = g.group_k(), weight_count = g.out_c * kg;
-  const int64_t padded_h = g.in_h + 2 * g.pad_h, padded_w = g.in_w + 2 * g.pad_w;
+  const int64_t padded_w = g.in_w + 2 * g.pad_w;
   const bool parallel = g.macs() >= kConvParallelMinMacs;
-  const T* xp = padded_input(g, x, padded_h, padded_w, parallel);
   const std::vector<int64_t> offsets = tap_offsets(g, padded_w);
   const int64_t rows = g.batch * g.out_h, rows_per_slab = units_per_slab(rows, g.out_w);
   const int64_t slabs = (rows + rows_per_slab - 1) / rows_per_slab;
@@ -387,15 +392,22 @@ void backward_filter_in_place(const ConvGeometry& g, const T* x, const T* gy, T*
 #pragma omp parallel for schedule(dynamic, 1) if (parallel)
   for (int64_t s = 0; s < slabs; ++s) {
     T* out = slabs > 1 ? partials.data() + s * weight_count : gw;
-    for (int64_t r = s * rows_per_slab; r < std::min(rows, (s + 1) * rows_per_slab); ++r) {
-      const int64_t n = r / g.out_h, ho = r % g.out_h;
-      const T* in_row = xp + (n * padded_h + ho * g.stride_h) * padded_w * g.in_c;
-      const T beta = r == s * rows_per_slab ? T(0) : T(1);
-      for (int64_t group = 0; group < g.groups; ++group) {
-        const GemmOperand<T> grad_cols{gy + r * g.out_w * g.out_c + group * cog, g.out_c, Trans::Yes};
-        const ShiftedRows<T> patches{in_row + group * cg, g.stride_w * g.in_c, offsets.data(), cg};
-        gemm_serial<T>(cog, kg, g.out_w, T(1), grad_cols, patches, beta, out + group * cog * kg, kg);
+    const int64_t slab_end = std::min(rows, (s + 1) * rows_per_slab);
+    // The slab's rows image by image, each run of rows padded once.
+    for (int64_t r0 = s * rows_per_slab; r0 < slab_end;) {
+      const int64_t n = r0 / g.out_h, h0 = r0 % g.out_h, h1 = std::min(g.out_h, h0 + slab_end - r0);
+      const T* padded = padded_rows(g, x, n, h0 * g.stride_h, padded_rows_read(g, h0, h1), padded_w);
+      for (int64_t ho = h0; ho < h1; ++ho) {
+        const int64_t r = n * g.out_h + ho;
+        const T* in_row = padded + (ho - h0) * g.stride_h * padded_w * g.in_c;
+        const T beta = r == s * rows_per_slab ? T(0) : T(1);
+        for (int64_t group = 0; group < g.groups; ++group) {
+          const GemmOperand<T> grad_cols{gy + r * g.out_w * g.out_c + group * cog, g.out_c, Trans::Yes};
+          const ShiftedRows<T> patches{in_row + group * cg, g.stride_w * g.in_c, offsets.data(), cg};
+          gemm_serial<T>(cog, kg, g.out_w, T(1), grad_cols, patches, beta, out + group * cog * kg, kg);
+        }
       }
+      r0 += h1 - h0;
     }
   }
   if (slabs > 1) sum_partials(partials, slabs, weight_count, parallel, gw);
