@@ -51,7 +51,8 @@ bool sync_after_each_launch() {
 }
 
 void sync_check(const char* op, const char* file, int line) {
-  if (!sync_after_each_launch()) return;
+  // Nothing runs while a graph records, and waiting would invalidate the recording.
+  if (!sync_after_each_launch() || context().capturing()) return;
   const cudaError_t status = cudaDeviceSynchronize();
   if (status != cudaSuccess) throw_cuda_error(status, op, file, line);
 }
@@ -92,10 +93,20 @@ void* CudaContext::allocate(size_t bytes) {
     throw std::runtime_error(msg);
   }
   if (status != cudaSuccess) throw_cuda_error(status, "cudaMallocAsync", __FILE__, __LINE__);
+  if (capturing_) captured_allocations_.insert(ptr);
   return ptr;
 }
 
 void CudaContext::release(void* ptr) noexcept {
+  if (capturing_) {
+    // A free recorded in a graph may only name the graph's own allocations; a buffer made
+    // before the recording is freed once it ends (and the recording is refused: its work
+    // might have read the buffer, which a replay would find gone).
+    if (captured_allocations_.erase(ptr) == 0) {
+      released_while_capturing_.push_back(ptr);
+      return;
+    }
+  }
   const cudaError_t status = cudaFreeAsync(ptr, stream_);
   if (status != cudaSuccess)
     std::fprintf(stderr, "segrun: cudaFreeAsync failed: %s (%s)\n", cudaGetErrorName(status),
@@ -104,6 +115,12 @@ void CudaContext::release(void* ptr) noexcept {
 
 void* CudaContext::workspace(size_t bytes) {
   if (bytes > workspace_bytes_) {
+    // A recorded step must find the workspace its eager warm-up sized: a new one made now
+    // would belong to the graph.
+    if (capturing_) {
+      throw std::runtime_error("cuda: the convolution workspace grows to " + std::to_string(bytes) +
+                               " bytes while recording a CUDA graph");
+    }
     if (workspace_) release(workspace_);
     workspace_ = nullptr;
     workspace_bytes_ = 0;
@@ -114,6 +131,10 @@ void* CudaContext::workspace(size_t bytes) {
 }
 
 void CudaContext::copy_host(void* dst, const void* src, size_t bytes, bool to_device) {
+  if (capturing_) {
+    throw std::runtime_error("cuda: a " + std::to_string(bytes) + "-byte " + (to_device ? "upload" : "download") +
+                             " while recording a CUDA graph (the recorded work must stay on the device)");
+  }
   if (to_device) {
     upload(dst, src, bytes);
     return;
@@ -149,6 +170,21 @@ void CudaContext::copy_device(void* dst, const void* src, size_t bytes) {
 
 void CudaContext::zero(void* dst, size_t bytes) {
   SEGRUN_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_));
+}
+
+void CudaContext::start_capture_tracking() {
+  capturing_ = true;
+  captured_allocations_.clear();
+}
+
+CaptureTracking CudaContext::stop_capture_tracking() {
+  capturing_ = false;
+  const CaptureTracking t{captured_allocations_.size(), released_while_capturing_.size()};
+  captured_allocations_.clear();
+  const std::vector<void*> deferred = std::move(released_while_capturing_);
+  released_while_capturing_.clear();
+  for (void* ptr : deferred) release(ptr);
+  return t;
 }
 
 int64_t CudaContext::pool_peak_bytes() {

@@ -8,12 +8,21 @@
 #include <cudnn.h>
 
 #include <cstddef>
+#include <unordered_set>
+#include <vector>
 
 #include "cuda/conv_plan.h"
 #include "engine/backend_info.h"
 #include "engine/tensor.h"
 
 namespace segrun::cuda {
+
+// What a graph recording did with memory: buffers it allocated that are still held, and
+// buffers made before it that it released (freed when the recording ends).
+struct CaptureTracking {
+  size_t still_held = 0;
+  size_t released_older = 0;
+};
 
 class CudaContext {
  public:
@@ -42,6 +51,12 @@ class CudaContext {
 
   ConvPlanCache& conv_plans() { return conv_plans_; }
 
+  // While a CUDA graph records the stream (cuda/graph.h): host transfers throw, the buffers
+  // allocated are tracked, and releasing an older buffer is deferred to the end.
+  bool capturing() const { return capturing_; }
+  void start_capture_tracking();
+  CaptureTracking stop_capture_tracking();
+
   // The pool's high-water mark of memory in use (cudaMemPoolAttrUsedMemHigh), and its reset.
   int64_t pool_peak_bytes();
   void reset_pool_peak();
@@ -66,6 +81,9 @@ class CudaContext {
   int next_upload_slot_ = 0;
   void* staging_ = nullptr;  // pinned host buffer for device-to-host transfers
   ConvPlanCache conv_plans_;
+  bool capturing_ = false;
+  std::unordered_set<void*> captured_allocations_;
+  std::vector<void*> released_while_capturing_;
 };
 
 // The process's context, created on first call. Throws when no GPU is usable.

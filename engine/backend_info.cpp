@@ -18,6 +18,9 @@ int64_t cuda_peak_bytes() {
 void reset_cuda_peak() {
   if (cuda::device_available()) cuda::context().reset_pool_peak();
 }
+void synchronize_device(const Device& device) {
+  if (device.is_cuda()) cuda::context().synchronize();
+}
 #else
 CudaInfo cuda_info() {
   return {};
@@ -26,6 +29,7 @@ int64_t cuda_peak_bytes() {
   return -1;
 }
 void reset_cuda_peak() {}
+void synchronize_device(const Device&) {}
 #endif
 
 int cpu_thread_count() {

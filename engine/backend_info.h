@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "engine/dtype.h"
+
 namespace segrun {
 
 struct CudaInfo {
@@ -23,5 +25,8 @@ void set_cpu_threads(int n);
 // pool's statistics (not host memory); -1 without the CUDA backend or a GPU.
 int64_t cuda_peak_bytes();
 void reset_cuda_peak();
+
+// Waits until the device has run everything queued on it (nothing to wait for on the CPU).
+void synchronize_device(const Device& device);
 
 }  // namespace segrun

@@ -18,10 +18,12 @@ class Readback {
   Readback(Readback&&) noexcept;
   Readback& operator=(Readback&&) noexcept;
 
-  // f64, any device. A CUDA tensor is kept alive until take(); it must not be written after
-  // start() (the copy may not have run yet): hand over a buffer of its own.
+  // f64, any device. A CUDA tensor is kept alive until take(). Work queued on the stream after
+  // start() may overwrite it (the copy runs first, in stream order; a replayed training graph
+  // relies on that); nothing else may write it before take().
   void start(const Tensor& values);
   bool started() const { return size_ > 0; }
+  int64_t size() const { return size_; }
   // The values (waits for the copy if it has not arrived); one value read in engine/host_traffic.h.
   std::vector<double> take();
 

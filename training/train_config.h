@@ -38,8 +38,9 @@ struct TrainConfig {
   int grad_probe_every = 0;     // 0 = off
   int stop_after_epochs = 0;    // stop as if interrupted once this many epochs are done (0 = never)
   bool quiet = false;
-  bool augment = true;  // random flips and colour jitter of the training samples (REFERENCE 5.6)
-  bool shuffle = true;  // a new sample order every epoch
+  bool cuda_graph = true;  // replay the step from a CUDA graph where it can be (training/step_graph.h)
+  bool augment = true;     // random flips and colour jitter of the training samples (REFERENCE 5.6)
+  bool shuffle = true;     // a new sample order every epoch
 
   // Starting weights (empty = the seeded initialisation).
   std::string init;             // a whole-model state dict

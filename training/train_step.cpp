@@ -4,6 +4,8 @@
 #include <limits>
 
 #include "engine/autograd.h"
+#include "engine/backend_info.h"
+#include "engine/error.h"
 #include "nn/autocast.h"
 
 namespace segrun::training {
@@ -68,31 +70,46 @@ TermValues probe_parameter_gradients(StepContext& ctx, const Tensor& images, con
   return norms;
 }
 
-LaunchedStep launch_step(StepContext& ctx, const data::Batch& batch, bool probe) {
-  const Tensor images = batch.images.to(ctx.device);
-  const Tensor labels = batch.labels.to(ctx.device);
-  LaunchedStep launched;
-  StepRecord& r = launched.record;
-  if (probe) r.param_grad_norm = probe_parameter_gradients(ctx, images, labels);
+void queue_step(StepContext& ctx, const Tensor& images, const Tensor& labels, Tensor& values, PhaseTimes& phases) {
+  const auto phase_end = [&ctx] {
+    if (ctx.phase_sync) synchronize_device(ctx.device);
+  };
+  phase_end();
   ctx.optimizer.zero_grad();
   PhaseClock clock;
   const Tensor logits = forward_logits(ctx, images);
   losses::LossOptions options = ctx.loss.options;
   options.grad_stats = true;
   const losses::LossTerms terms = losses::combined_loss(logits, labels, ctx.loss.weights, options);
-  r.lr = ctx.optimizer.lr();
-  r.phases.forward = clock.lap();
+  phase_end();
+  phases.forward = clock.lap();
   backward(ctx.optimizer.scale_loss(terms.total));
-  r.phases.backward = clock.lap();
+  phase_end();
+  phases.backward = clock.lap();
   ctx.optimizer.step(ctx.clip_norm);
   // One buffer for the record: device-to-device copies, then one readback.
   const Tensor& state = ctx.optimizer.state();
-  Tensor values = Tensor::empty({state.numel() + terms.sums.numel()}, DType::F64, ctx.device);
+  const int64_t count = state.numel() + terms.sums.numel();
+  if (!values.defined()) values = Tensor::empty({count}, DType::F64, ctx.device);
+  SEGRUN_CHECK_ARG(values.numel() == count, "train step: the record buffer holds ", values.numel(), " values, ", count,
+                   " expected");
   values.slice(0, state.numel()).copy_from(state);
-  values.slice(state.numel(), values.numel()).copy_from(terms.sums);
+  values.slice(state.numel(), count).copy_from(terms.sums);
+  phase_end();
+  phases.optimizer = clock.lap();
+}
+
+LaunchedStep launch_step(StepContext& ctx, const data::Batch& batch, bool probe) {
+  const Tensor images = batch.images.to(ctx.device);
+  const Tensor labels = batch.labels.to(ctx.device);
+  LaunchedStep launched;
+  StepRecord& r = launched.record;
+  if (probe) r.param_grad_norm = probe_parameter_gradients(ctx, images, labels);
+  r.lr = ctx.optimizer.lr();
+  Tensor values;
+  queue_step(ctx, images, labels, values, r.phases);
   launched.values.start(values);
   launched.weights = ctx.loss.weights;
-  r.phases.optimizer = clock.lap();
   return launched;
 }
 

@@ -20,6 +20,9 @@ struct StepContext {
   double clip_norm = 1.0;
   Device device;
   bool amp = false;  // FP16 convolutions on CUDA (nn::AutocastGuard)
+  // Wait for the device at each phase boundary, so the phase times are the device's: for
+  // `bench train`'s breakdown only (it stalls the pipeline; such steps always run eagerly).
+  bool phase_sync = false;
 };
 
 // A step whose work is launched but whose record is still on its way from the device: the
@@ -39,6 +42,12 @@ LaunchedStep launch_step(StepContext& ctx, const data::Batch& batch, bool probe)
 // Takes the step's values (waiting for them if needed) and fills every StepRecord field except
 // epoch and step. The training loop calls it after launching the next step.
 StepRecord finish_step(LaunchedStep& step);
+
+// The device work of one step on inputs already on the device: zero_grad, forward, loss,
+// backward, optimiser step, and the record's values (optimiser state, then loss sums) copied
+// into `values` (allocated when undefined). Host times into phases (forward, backward,
+// optimizer). Transfers nothing between host and device, so it can be recorded as a graph.
+void queue_step(StepContext& ctx, const Tensor& images, const Tensor& labels, Tensor& values, PhaseTimes& phases);
 
 // launch_step then finish_step.
 StepRecord train_step(StepContext& ctx, const data::Batch& batch, bool probe);

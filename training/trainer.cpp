@@ -16,6 +16,7 @@
 #include "training/checkpoint.h"
 #include "training/progress.h"
 #include "training/starting_weights.h"
+#include "training/step_graph.h"
 #include "training/train_step.h"
 #include "training/training_data.h"
 
@@ -47,7 +48,9 @@ struct Session {
   LossSetup loss;
   LoopState state;
   Progress progress;
-  double previous_checkpoint_s = 0;  // reported in the next epoch's line (PhaseTimes)
+  double previous_checkpoint_s = 0;           // reported in the next epoch's line (PhaseTimes)
+  std::unique_ptr<StepContext> step_context;  // made with the first epoch trained
+  std::unique_ptr<StepRunner> steps;          // keeps its CUDA graphs from epoch to epoch
 };
 
 Json run_config_json(const Session& s) {
@@ -138,7 +141,11 @@ double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));
-  StepContext ctx{*s.model, *s.optimizer, s.loss, s.config.clip_norm, s.device, s.config.amp};
+  if (!s.steps) {
+    s.step_context = std::make_unique<StepContext>(
+        StepContext{*s.model, *s.optimizer, s.loss, s.config.clip_norm, s.device, s.config.amp});
+    s.steps = std::make_unique<StepRunner>(*s.step_context, s.config.cuda_graph);
+  }
   s.progress.start_epoch(epoch, s.config.epochs, steps);
   double loss_sum = 0;
   size_t counted = 0;
@@ -173,7 +180,7 @@ double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
     phases.data_wait += wait_clock.lap();
     const long index = next_index++;
     const bool probe = s.config.grad_probe_every > 0 && index % s.config.grad_probe_every == 0;
-    InFlight launched{launch_step(ctx, batch, probe), index, k, batch.indices.size()};
+    InFlight launched{s.steps->launch(batch, probe), index, k, batch.indices.size()};
     if (in_flight) log_step(*in_flight);
     in_flight = std::move(launched);
     wait_clock.lap();  // the next wait starts now
@@ -252,7 +259,10 @@ std::optional<RunMetrics> run_training(const TrainConfig& config) {
             nullptr,
             {},
             {},
-            Progress(std::filesystem::path(config.out).filename().string(), config.quiet)};
+            Progress(std::filesystem::path(config.out).filename().string(), config.quiet),
+            0,
+            nullptr,
+            nullptr};
   build_model(s);
   open_run_directory(s);
   for (int epoch = s.state.next_epoch; epoch < config.epochs; ++epoch) {

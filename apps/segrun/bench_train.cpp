@@ -13,6 +13,7 @@
 #include "engine/backend_info.h"
 #include "losses/configs.h"
 #include "models/factory.h"
+#include "training/step_graph.h"
 #include "training/train_step.h"
 
 namespace segrun::app {
@@ -22,7 +23,7 @@ using training::launch_step;
 using training::LaunchedStep;
 using training::LossSetup;
 using training::StepContext;
-using training::train_step;
+using training::StepRunner;
 
 namespace {
 
@@ -34,6 +35,7 @@ struct TrainBenchOptions {
   int width = 64;
   int classes = 19;
   bool amp = false;
+  bool cuda_graph = true;
   std::string device = "cpu";
   int threads = 0;
   int warmup = 2, runs = 7;
@@ -73,17 +75,22 @@ void run_train_bench(const TrainBenchOptions& o) {
   LossSetup loss;
   loss.weights = losses::loss_config(o.loss);
   StepContext ctx{*model, optimizer, loss, 1.0, device, o.amp};
+  StepRunner steps(ctx, o.cuda_graph);
   const data::Batch batch = synthetic_batch(o, width, height);
   using Clock = std::chrono::steady_clock;
-  for (int i = 0; i < o.warmup; ++i) train_step(ctx, batch, false);
+  // With graphs on, the first warm-up step runs eagerly and the second records the graph.
+  for (int i = 0; i < o.warmup; ++i) {
+    LaunchedStep step = steps.launch(batch, false);
+    finish_step(step);
+  }
   reset_cuda_peak();
   // As training runs: step k's record is taken after step k+1 is launched. A step's time is the
   // interval between two records taken, i.e. the steady-state time per step.
   std::vector<double> ms;
-  LaunchedStep in_flight = launch_step(ctx, batch, false);
+  LaunchedStep in_flight = steps.launch(batch, false);
   Clock::time_point last;
   for (int i = 0; i <= o.runs; ++i) {
-    LaunchedStep next = launch_step(ctx, batch, false);
+    LaunchedStep next = steps.launch(batch, false);
     finish_step(in_flight);
     in_flight = std::move(next);
     const Clock::time_point now = Clock::now();
@@ -91,8 +98,25 @@ void run_train_bench(const TrainBenchOptions& o) {
     last = now;
   }
   finish_step(in_flight);
+  const std::string timed_mode = steps.last_mode();
+  const double peak_bytes = device.is_cuda() ? static_cast<double>(cuda_peak_bytes()) : 0.0;
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2];
+  // Where an eager step's time goes: the same steps once more, waiting for the device at each
+  // phase boundary (so a phase's time is the device's, launch overhead included).
+  ctx.phase_sync = true;
+  std::vector<double> forward_ms, backward_ms, optimizer_ms;
+  for (int i = 0; i < o.runs; ++i) {
+    LaunchedStep step = steps.launch(batch, false);
+    const training::StepRecord r = finish_step(step);
+    forward_ms.push_back(1000.0 * r.phases.forward);
+    backward_ms.push_back(1000.0 * r.phases.backward);
+    optimizer_ms.push_back(1000.0 * r.phases.optimizer);
+  }
+  const auto median_of = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
   const nlohmann::json out = {
       {"bench", "train"},
       {"model", o.model},
@@ -108,9 +132,16 @@ void run_train_bench(const TrainBenchOptions& o) {
       {"warmup", o.warmup},
       {"runs", o.runs},
       {"step_ms", median},
+      {"step_mode", timed_mode},
+      {"cuda_graph", o.cuda_graph && device.is_cuda()},
+      {"graph_off_reason", steps.graph_off_reason()},
+      {"eager_phase_ms",
+       {{"forward", median_of(forward_ms)},
+        {"backward", median_of(backward_ms)},
+        {"optimizer", median_of(optimizer_ms)}}},
       {"step_ms_min", ms.front()},
       {"img_per_s", 1000.0 * o.batch / median},
-      {"peak_mib", device.is_cuda() ? static_cast<double>(cuda_peak_bytes()) / (1 << 20) : peak_host_mib()},
+      {"peak_mib", device.is_cuda() ? peak_bytes / (1 << 20) : peak_host_mib()},
       {"peak_mib_source", device.is_cuda() ? "CUDA memory pool, in use (high-water mark)" : "host peak RSS"}};
   std::printf("%s\n", out.dump().c_str());
 }
@@ -129,6 +160,10 @@ void add_bench_train(CLI::App& bench) {
   cmd->add_option("--width", o->width, "Model width")->check(CLI::Range(1, kMaxModelWidth))->capture_default_str();
   cmd->add_option("--classes", o->classes, "Classes")->check(CLI::Range(2, 255))->capture_default_str();
   cmd->add_flag("--amp", o->amp, "FP16 mixed precision with loss scaling (CUDA)");
+  cmd->add_option_function<std::string>(
+         "--cuda-graph", [o](const std::string& v) { o->cuda_graph = v == "on"; },
+         "CUDA: time the step replayed from a CUDA graph (on, the default) or launched eagerly (off)")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd->add_option("--device", o->device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   cmd->add_option("--threads", o->threads, "CPU threads (0: OpenMP default)")->check(CLI::Range(0, kMaxThreads));
   cmd->add_option("--warmup", o->warmup, "Untimed steps first")->check(CLI::NonNegativeNumber)->capture_default_str();

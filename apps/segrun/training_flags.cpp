@@ -112,6 +112,11 @@ void add_training_flags(CLI::App& cmd, TrainConfig& c) {
                  "DeepLabV3+: start the encoder from a ResNet-34 state dict (torchvision/timm names; fc.* ignored)")
       ->check(CLI::ExistingFile);
   cmd.add_flag("--amp", c.amp, "FP16 mixed precision with dynamic loss scaling (CUDA only)");
+  cmd.add_option_function<std::string>(
+         "--cuda-graph", [&c](const std::string& v) { c.cuda_graph = v == "on"; },
+         "CUDA only: replay each training step from a CUDA graph recorded once per batch shape (on, the "
+         "default) or launch every op eagerly (off); both run the same kernels")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--device", c.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
   cmd.add_option("--seed", c.seed, "Seed of every random stream")->check(whole_number_u64())->capture_default_str();
   cmd.add_option("--width", c.width, "Model width (Attention U-Net first-level channels)")

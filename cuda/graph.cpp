@@ -1,0 +1,81 @@
+#include "cuda/graph.h"
+
+#include <cuda_runtime.h>
+
+#include <string>
+
+#include "cuda/check.h"
+#include "cuda/context.h"
+
+namespace segrun::cuda {
+
+namespace {
+
+// Ends the stream's recording whatever happened inside it, so the stream is usable again.
+cudaGraph_t end_recording(CudaContext& ctx, CaptureTracking* tracking) {
+  cudaGraph_t graph = nullptr;
+  const cudaError_t status = cudaStreamEndCapture(ctx.stream(), &graph);
+  *tracking = ctx.stop_capture_tracking();
+  if (status != cudaSuccess) {
+    cudaGetLastError();  // an invalidated capture is not a sticky error
+    if (graph) cudaGraphDestroy(graph);
+    return nullptr;
+  }
+  return graph;
+}
+
+std::string outliving_message(size_t count) {
+  return "cuda graph: " + std::to_string(count) +
+         " device buffer(s) allocated while recording the step outlive it; rerun with --cuda-graph off";
+}
+
+}  // namespace
+
+Graph::Graph(const std::function<void()>& work) {
+  CudaContext& ctx = context();
+  if (ctx.capturing()) throw CaptureError("cuda graph: recordings cannot nest", true);
+  SEGRUN_CUDA_CHECK(cudaStreamBeginCapture(ctx.stream(), cudaStreamCaptureModeThreadLocal));
+  ctx.start_capture_tracking();
+  CaptureTracking tracking;
+  try {
+    work();
+  } catch (const std::exception& e) {
+    cudaGraph_t partial = end_recording(ctx, &tracking);
+    if (partial) cudaGraphDestroy(partial);
+    if (tracking.still_held > 0) {
+      throw CaptureError(outliving_message(tracking.still_held) + " (recording failed: " + e.what() + ")", false);
+    }
+    throw CaptureError(std::string("cuda graph: the step cannot be recorded: ") + e.what(), true);
+  }
+  cudaGraph_t graph = end_recording(ctx, &tracking);
+  if (tracking.still_held > 0) {
+    if (graph) cudaGraphDestroy(graph);
+    throw CaptureError(outliving_message(tracking.still_held), false);
+  }
+  if (tracking.released_older > 0) {
+    if (graph) cudaGraphDestroy(graph);
+    throw CaptureError("cuda graph: the step released " + std::to_string(tracking.released_older) +
+                           " device buffer(s) made before the recording; a replay could read freed memory",
+                       true);
+  }
+  if (!graph) throw CaptureError("cuda graph: the recording was invalidated (an operation that cannot be captured)", true);
+  // Auto-free: a replay never finds the previous replay's allocations still held.
+  const cudaError_t status = cudaGraphInstantiateWithFlags(&exec_, graph, cudaGraphInstantiateFlagAutoFreeOnLaunch);
+  cudaGraphDestroy(graph);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    throw CaptureError(std::string("cuda graph: instantiating the recorded step failed: ") + cudaGetErrorString(status),
+                       true);
+  }
+}
+
+Graph::~Graph() {
+  if (exec_) cudaGraphExecDestroy(exec_);
+}
+
+void Graph::launch() {
+  SEGRUN_CUDA_CHECK(cudaGraphLaunch(exec_, context().stream()));
+  sync_check("cudaGraphLaunch", __FILE__, __LINE__);
+}
+
+}  // namespace segrun::cuda

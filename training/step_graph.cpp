@@ -1,0 +1,72 @@
+#include "training/step_graph.h"
+
+#include <cstdio>
+#include <utility>
+
+namespace segrun::training {
+
+StepRunner::StepRunner(StepContext& ctx, bool use_graph)
+    : ctx_(ctx), use_graph_(use_graph && RecordedWork::supported(ctx.device)) {}
+
+LaunchedStep StepRunner::launch(const data::Batch& batch, bool probe) {
+  const Key key{batch.images.shape(), batch.labels.shape(), ctx_.optimizer.lr()};
+  if (!use_graph_ || probe || ctx_.phase_sync) {
+    last_mode_ = "eager";
+    return launch_step(ctx_, batch, probe);
+  }
+  if (auto it = recordings_.find(key); it != recordings_.end()) {
+    last_mode_ = "graph";
+    return replay(it->second, batch);
+  }
+  const auto warm = warm_values_.find(key);
+  if (warm == warm_values_.end()) {
+    // The warm-up: plans searched, workspace sized, and the record's size learnt.
+    last_mode_ = "eager";
+    LaunchedStep launched = launch_step(ctx_, batch, false);
+    warm_values_[key] = launched.values.size();
+    return launched;
+  }
+  // A graph bakes in the learning rate: recordings for an older one are dropped.
+  for (auto it = recordings_.begin(); it != recordings_.end();) {
+    it = std::get<2>(it->first) != ctx_.optimizer.lr() ? recordings_.erase(it) : std::next(it);
+  }
+  Recording recording;
+  recording.images = Tensor::empty(batch.images.shape(), batch.images.dtype(), ctx_.device);
+  recording.labels = Tensor::empty(batch.labels.shape(), batch.labels.dtype(), ctx_.device);
+  recording.values = Tensor::empty({warm->second}, DType::F64, ctx_.device);
+  try {
+    PhaseTimes ignored;
+    recording.work = std::make_unique<RecordedWork>(ctx_.device, [&] {
+      queue_step(ctx_, recording.images, recording.labels, recording.values, ignored);
+    });
+  } catch (const RecordError& e) {
+    if (!e.recoverable) throw;
+    use_graph_ = false;
+    off_reason_ = e.what();
+    std::fprintf(stderr, "segrun: %s; training goes on without CUDA graphs\n", e.what());
+    last_mode_ = "eager";
+    return launch_step(ctx_, batch, false);
+  }
+  Recording& stored = recordings_[key] = std::move(recording);
+  LaunchedStep launched = replay(stored, batch);
+  last_mode_ = "recorded";
+  return launched;
+}
+
+LaunchedStep StepRunner::replay(Recording& recording, const data::Batch& batch) {
+  LaunchedStep launched;
+  StepRecord& r = launched.record;
+  r.lr = ctx_.optimizer.lr();
+  PhaseClock clock;
+  // Queued behind the previous replay, whose reads of these buffers come first.
+  recording.images.copy_from(batch.images);
+  recording.labels.copy_from(batch.labels);
+  recording.work->launch();
+  // One launch for the whole step: its host time is counted as the forward phase.
+  r.phases.forward = clock.lap();
+  launched.values.start(recording.values);
+  launched.weights = ctx_.loss.weights;
+  return launched;
+}
+
+}  // namespace segrun::training
