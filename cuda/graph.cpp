@@ -58,7 +58,8 @@ Graph::Graph(const std::function<void()>& work) {
                            " device buffer(s) made before the recording; a replay could read freed memory",
                        true);
   }
-  if (!graph) throw CaptureError("cuda graph: the recording was invalidated (an operation that cannot be captured)", true);
+  if (!graph)
+    throw CaptureError("cuda graph: the recording was invalidated (an operation that cannot be captured)", true);
   // Auto-free: a replay never finds the previous replay's allocations still held.
   const cudaError_t status = cudaGraphInstantiateWithFlags(&exec_, graph, cudaGraphInstantiateFlagAutoFreeOnLaunch);
   cudaGraphDestroy(graph);

@@ -36,9 +36,8 @@ LaunchedStep StepRunner::launch(const data::Batch& batch, bool probe) {
   recording.values = Tensor::empty({warm->second}, DType::F64, ctx_.device);
   try {
     PhaseTimes ignored;
-    recording.work = std::make_unique<RecordedWork>(ctx_.device, [&] {
-      queue_step(ctx_, recording.images, recording.labels, recording.values, ignored);
-    });
+    recording.work = std::make_unique<RecordedWork>(
+        ctx_.device, [&] { queue_step(ctx_, recording.images, recording.labels, recording.values, ignored); });
   } catch (const RecordError& e) {
     if (!e.recoverable) throw;
     use_graph_ = false;
