@@ -180,7 +180,7 @@ TEST_CASE("conv kernels that read patches in place match direct loops") {
   check_against_direct_loops({1, 4, 104, 32}, {20, 3, 3, 16}, Conv2dArgs::make(1, 1, 1, 2));
   check_against_direct_loops({1, 6, 97, 20}, {33, 5, 5, 20}, Conv2dArgs::make(1, 2));
   check_against_direct_loops({1, 8, 100, 24}, {16, 3, 3, 24}, Conv2dArgs::make(1, 2, 2));
-  // A tap of 300 channels spans two blocks of k.
+  // Blocks of k end inside a tap of 300 channels.
   check_against_direct_loops({1, 3, 100, 300}, {8, 3, 3, 300}, Conv2dArgs::make(1, 1));
   // Stride 1 with less padding than the kernel's reach: the data gradient as a convolution.
   check_against_direct_loops({1, 9, 102, 16}, {8, 3, 3, 16}, Conv2dArgs::make(1, 0));

@@ -73,7 +73,8 @@ void check_against_naive(double tol) {
       {13, 37, 29, Trans::No, Trans::Yes, 1.0, 0.0},  {45, 19, 300, Trans::Yes, Trans::No, -0.5, 1.0},
       {31, 70, 17, Trans::Yes, Trans::Yes, 2.0, 0.5}, {200, 33, 520, Trans::No, Trans::Yes, 1.0, 0.0},
       {9, 11, 0, Trans::No, Trans::No, 1.0, 0.25},    {3, 4100, 5, Trans::No, Trans::No, 1.0, -1.0},
-      {50, 70, 600, Trans::No, Trans::No, 1.0, 0.5},
+      {50, 70, 600, Trans::No, Trans::No, 1.0, 0.5},  {40, 45, 2500, Trans::Yes, Trans::Yes, 1.0, 0.5},
+      {30, 1100, 1200, Trans::No, Trans::No, 1.0, 0.0},
   };
   uint64_t seed = 1;
   for (const Case& c : cases) {
@@ -108,7 +109,7 @@ TEST_CASE("gemm with beta 0 ignores NaN already in C") {
 }
 
 TEST_CASE("gemm gives bitwise identical results for 1 and 2 threads") {
-  const Case c{301, 77, 700, Trans::No, Trans::Yes, 1.0, 0.0};
+  const Case c{301, 77, 1300, Trans::No, Trans::Yes, 1.0, 0.0};
   const std::vector<float> a = random_values<float>(c.m * c.k, 11), b = random_values<float>(c.k * c.n, 12);
   const int saved = omp_get_max_threads();
   omp_set_num_threads(1);
