@@ -6,20 +6,58 @@ namespace segrun::cuda {
 
 namespace {
 
-template <typename T>
-__global__ void binary_kernel(BinaryOp op, const T* a, const T* b, T* out, BroadcastShape s, int64_t n) {
-  SEGRUN_GRID_LOOP(i, n) {
-    int64_t rem = i, ia = 0, ib = 0;
+__device__ __forceinline__ float apply(BinaryOp op, float x, float y) {
+  return op == BinaryOp::Add ? x + y : (op == BinaryOp::Sub ? x - y : x * y);
+}
+
+// Operands of the output's own shape: no index arithmetic at all.
+template <typename T, typename Index>
+__global__ void same_shape_kernel(BinaryOp op, const T* a, const T* b, T* out, Index n) {
+  SEGRUN_GRID_LOOP_AS(Index, i, n) out[i] = from_float<T>(apply(op, to_float(a[i]), to_float(b[i])));
+}
+
+template <typename Index>
+struct Strides {
+  int rank = 0;
+  Index out[kMaxRank] = {};
+  Index a[kMaxRank] = {};
+  Index b[kMaxRank] = {};
+};
+
+template <typename T, typename Index>
+__global__ void broadcast_kernel(BinaryOp op, const T* a, const T* b, T* out, Strides<Index> s, Index n) {
+  SEGRUN_GRID_LOOP_AS(Index, i, n) {
+    Index rem = i, ia = 0, ib = 0;
     for (int d = s.rank - 1; d >= 0; --d) {
-      const int64_t coord = rem % s.out[d];
+      const Index coord = rem % s.out[d];
       rem /= s.out[d];
-      ia += coord * s.stride_a[d];
-      ib += coord * s.stride_b[d];
+      ia += coord * s.a[d];
+      ib += coord * s.b[d];
     }
-    const float x = to_float(a[ia]), y = to_float(b[ib]);
-    const float r = op == BinaryOp::Add ? x + y : (op == BinaryOp::Sub ? x - y : x * y);
-    out[i] = from_float<T>(r);
+    out[i] = from_float<T>(apply(op, to_float(a[ia]), to_float(b[ib])));
   }
+}
+
+// The shape with size-1 dims dropped and neighbouring dims merged wherever both operands
+// step through them as through one dim: [N, H, W, C] + [1, 1, 1, C] becomes [N*H*W, C], so
+// each element costs one division instead of four.
+BroadcastShape merge_dims(const BroadcastShape& s) {
+  BroadcastShape m;
+  for (int d = 0; d < s.rank; ++d) {
+    if (s.out[d] == 1) continue;
+    const int last = m.rank - 1;
+    if (last >= 0 && m.stride_a[last] == s.stride_a[d] * s.out[d] && m.stride_b[last] == s.stride_b[d] * s.out[d]) {
+      m.out[last] *= s.out[d];
+      m.stride_a[last] = s.stride_a[d];
+      m.stride_b[last] = s.stride_b[d];
+      continue;
+    }
+    m.out[m.rank] = s.out[d];
+    m.stride_a[m.rank] = s.stride_a[d];
+    m.stride_b[m.rank] = s.stride_b[d];
+    ++m.rank;
+  }
+  return m;
 }
 
 template <typename T>
@@ -102,10 +140,30 @@ void binary(BinaryOp op, DType dt, const void* a, const void* b, void* out, cons
   int64_t n = 1;
   for (int d = 0; d < shape.rank; ++d) n *= shape.out[d];
   if (n == 0) return;
+  const BroadcastShape m = merge_dims(shape);
+  // One dim left with unit strides: both operands have the output's shape.
+  const bool same_shape = m.rank == 0 || (m.rank == 1 && m.stride_a[0] == 1 && m.stride_b[0] == 1);
   dispatch_storage(dt, "binary", [&](auto tag) {
     using T = decltype(tag);
-    binary_kernel<T><<<blocks_for(n), kThreads, 0, stream>>>(op, static_cast<const T*>(a), static_cast<const T*>(b),
-                                                             static_cast<T*>(out), shape, n);
+    const T* at = static_cast<const T*>(a);
+    const T* bt = static_cast<const T*>(b);
+    dispatch_index(n, [&](auto index) {
+      using Index = decltype(index);
+      if (same_shape) {
+        same_shape_kernel<T, Index>
+            <<<blocks_for(n), kThreads, 0, stream>>>(op, at, bt, static_cast<T*>(out), static_cast<Index>(n));
+        return;
+      }
+      Strides<Index> s;
+      s.rank = m.rank;
+      for (int d = 0; d < m.rank; ++d) {
+        s.out[d] = static_cast<Index>(m.out[d]);
+        s.a[d] = static_cast<Index>(m.stride_a[d]);
+        s.b[d] = static_cast<Index>(m.stride_b[d]);
+      }
+      broadcast_kernel<T, Index>
+          <<<blocks_for(n), kThreads, 0, stream>>>(op, at, bt, static_cast<T*>(out), s, static_cast<Index>(n));
+    });
   });
   SEGRUN_CUDA_CHECK_LAUNCH("binary_kernel");
 }

@@ -42,6 +42,27 @@ __device__ __forceinline__ __half from_float<__half>(float v) {
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
+// The same loop with an index of type Index: kernels instantiated with int32_t for tensors
+// that fit_32bit_index avoid 64-bit division and modulo (tens of instructions each) per element.
+#define SEGRUN_GRID_LOOP_AS(Index, i, n)                                                    \
+  for (Index i = static_cast<Index>(blockIdx.x * blockDim.x + threadIdx.x); i < (n); \
+       i += static_cast<Index>(blockDim.x * gridDim.x))
+
+// Up to 2^30 elements an int32 index cannot overflow, even one grid stride past the end.
+inline bool fits_32bit_index(int64_t n) {
+  return n <= (int64_t{1} << 30);
+}
+
+// Calls f(int32_t{}) when n fits a 32-bit index, else f(int64_t{}).
+template <typename F>
+void dispatch_index(int64_t n, F&& f) {
+  if (fits_32bit_index(n)) {
+    f(int32_t{});
+  } else {
+    f(int64_t{});
+  }
+}
+
 template <typename T>
 __device__ __forceinline__ T warp_sum(T v) {
   for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_down_sync(0xffffffffu, v, offset);

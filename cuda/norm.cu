@@ -1,4 +1,5 @@
 #include "cuda/check.h"
+#include "cuda/column_sums.cuh"
 #include "cuda/kernels.cuh"
 #include "cuda/norm.h"
 
@@ -26,37 +27,51 @@ __device__ float param_or(DType dt, const void* p, int64_t i, float fallback) {
   return p ? load_any(dt, p, i) : fallback;
 }
 
-// One block per channel, two passes over its rows: mean, then the biased variance
-// sum (x - mean)^2 / rows (more accurate than E[x^2] - mean^2).
+// The batch statistics in two coalesced column sums (column_sums.cuh): the mean, then the
+// biased variance sum (x - mean)^2 / rows (more accurate than E[x^2] - mean^2).
 template <typename T>
-__global__ void batch_stats_kernel(NormArgs a, const T* x, void* running_mean, void* running_var, float* save_mean,
-                                   float* save_invstd) {
-  __shared__ float mean_shared;
-  const int64_t ch = blockIdx.x;
-  float acc = 0.0f;
-  for (int64_t r = threadIdx.x; r < a.rows; r += blockDim.x) acc += to_float(x[r * a.c + ch]);
-  acc = block_sum(acc);
-  if (threadIdx.x == 0) mean_shared = acc / static_cast<float>(a.rows);
-  __syncthreads();
-  const float mean = mean_shared;
-  float sq = 0.0f;
-  for (int64_t r = threadIdx.x; r < a.rows; r += blockDim.x) {
-    const float d = to_float(x[r * a.c + ch]) - mean;
-    sq += d * d;
+struct XValue {
+  const T* x;
+  int64_t c;
+  __device__ void operator()(int64_t r, int64_t ch, float* v) const { v[0] = to_float(x[r * c + ch]); }
+};
+
+struct StoreMean {
+  float inv_rows;
+  float* save_mean;
+  __device__ void operator()(int64_t ch, const float* sums) const { save_mean[ch] = sums[0] * inv_rows; }
+};
+
+template <typename T>
+struct SquaredDeviation {
+  const T* x;
+  int64_t c;
+  const float* mean;
+  __device__ void operator()(int64_t r, int64_t ch, float* v) const {
+    const float d = to_float(x[r * c + ch]) - mean[ch];
+    v[0] = d * d;
   }
-  sq = block_sum(sq);
-  if (threadIdx.x != 0) return;
-  const float var = sq / static_cast<float>(a.rows);
-  save_mean[ch] = mean;
-  save_invstd[ch] = rsqrtf(var + a.eps);
-  const float unbiased = a.rows > 1 ? var * static_cast<float>(a.rows) / static_cast<float>(a.rows - 1) : var;
-  if (running_mean)
-    store_param(a.param_dt, running_mean, ch,
-                (1.0f - a.momentum) * load_any(a.param_dt, running_mean, ch) + a.momentum * mean);
-  if (running_var)
-    store_param(a.param_dt, running_var, ch,
-                (1.0f - a.momentum) * load_any(a.param_dt, running_var, ch) + a.momentum * unbiased);
-}
+};
+
+struct StoreVariance {
+  NormArgs a;
+  const float* save_mean;
+  float* save_invstd;
+  void* running_mean;
+  void* running_var;
+  __device__ void operator()(int64_t ch, const float* sums) const {
+    const float rows = static_cast<float>(a.rows);
+    const float var = sums[0] / rows;
+    save_invstd[ch] = rsqrtf(var + a.eps);
+    const float unbiased = a.rows > 1 ? var * rows / (rows - 1.0f) : var;
+    if (running_mean)
+      store_param(a.param_dt, running_mean, ch,
+                  (1.0f - a.momentum) * load_any(a.param_dt, running_mean, ch) + a.momentum * save_mean[ch]);
+    if (running_var)
+      store_param(a.param_dt, running_var, ch,
+                  (1.0f - a.momentum) * load_any(a.param_dt, running_var, ch) + a.momentum * unbiased);
+  }
+};
 
 __global__ void running_stats_kernel(NormArgs a, const void* running_mean, const void* running_var, float* save_mean,
                                      float* save_invstd) {
@@ -66,11 +81,12 @@ __global__ void running_stats_kernel(NormArgs a, const void* running_mean, const
   }
 }
 
-template <typename T>
+template <typename T, typename Index>
 __global__ void normalize_kernel(NormArgs a, const T* x, const void* weight, const void* bias, const float* mean,
                                  const float* invstd, T* y) {
-  SEGRUN_GRID_LOOP(i, a.rows * a.c) {
-    const int64_t ch = i % a.c;
+  const Index n = static_cast<Index>(a.rows * a.c), c = static_cast<Index>(a.c);
+  SEGRUN_GRID_LOOP_AS(Index, i, n) {
+    const Index ch = i % c;
     const float xhat = (to_float(x[i]) - mean[ch]) * invstd[ch];
     y[i] = from_float<T>(xhat * param_or(a.param_dt, weight, ch, 1.0f) + param_or(a.param_dt, bias, ch, 0.0f));
   }
@@ -78,56 +94,79 @@ __global__ void normalize_kernel(NormArgs a, const T* x, const void* weight, con
 
 // Per channel: sum_g = sum gy, sum_gxhat = sum gy * xhat (= dL/dbias and dL/dweight).
 template <typename T>
-__global__ void backward_reduce_kernel(NormArgs a, const T* x, const T* gy, const float* mean, const float* invstd,
-                                       float* sums, void* gweight, void* gbias) {
-  const int64_t ch = blockIdx.x;
-  float sum_g = 0.0f, sum_gxhat = 0.0f;
-  for (int64_t r = threadIdx.x; r < a.rows; r += blockDim.x) {
-    const float g = to_float(gy[r * a.c + ch]);
-    sum_g += g;
-    sum_gxhat += g * (to_float(x[r * a.c + ch]) - mean[ch]) * invstd[ch];
+struct GradientSums {
+  const T* x;
+  const T* gy;
+  int64_t c;
+  const float* mean;
+  const float* invstd;
+  __device__ void operator()(int64_t r, int64_t ch, float* v) const {
+    const float g = to_float(gy[r * c + ch]);
+    v[0] = g;
+    v[1] = g * (to_float(x[r * c + ch]) - mean[ch]) * invstd[ch];
   }
-  sum_g = block_sum(sum_g);
-  sum_gxhat = block_sum(sum_gxhat);
-  if (threadIdx.x != 0) return;
-  sums[ch] = sum_g;
-  sums[a.c + ch] = sum_gxhat;
-  if (gbias) store_param(a.param_dt, gbias, ch, sum_g);
-  if (gweight) store_param(a.param_dt, gweight, ch, sum_gxhat);
-}
+};
+
+struct StoreGradientSums {
+  NormArgs a;
+  float* sums;
+  void* gweight;
+  void* gbias;
+  __device__ void operator()(int64_t ch, const float* s) const {
+    sums[ch] = s[0];
+    sums[a.c + ch] = s[1];
+    if (gbias) store_param(a.param_dt, gbias, ch, s[0]);
+    if (gweight) store_param(a.param_dt, gweight, ch, s[1]);
+  }
+};
 
 // Training: gx = w invstd (gy - sum_g/M - xhat sum_gxhat/M), M = rows (the batch statistics
 // depend on x). Evaluation: gx = gy w invstd.
-template <typename T>
+template <typename T, typename Index>
 __global__ void backward_input_kernel(NormArgs a, bool training, const T* x, const T* gy, const void* weight,
                                       const float* mean, const float* invstd, const float* sums, T* gx) {
   const float inv_rows = 1.0f / static_cast<float>(a.rows);
-  SEGRUN_GRID_LOOP(i, a.rows * a.c) {
-    const int64_t ch = i % a.c;
+  const Index n = static_cast<Index>(a.rows * a.c), c = static_cast<Index>(a.c);
+  SEGRUN_GRID_LOOP_AS(Index, i, n) {
+    const Index ch = i % c;
     const float scale = param_or(a.param_dt, weight, ch, 1.0f) * invstd[ch];
     float g = to_float(gy[i]);
     if (training) {
       const float xhat = (to_float(x[i]) - mean[ch]) * invstd[ch];
-      g -= (sums[ch] + xhat * sums[a.c + ch]) * inv_rows;
+      g -= (sums[ch] + xhat * sums[c + ch]) * inv_rows;
     }
     gx[i] = from_float<T>(scale * g);
   }
 }
 
+template <typename T>
+void normalize(const NormArgs& a, const void* x, const void* weight, const void* bias, const float* mean,
+               const float* invstd, void* y, cudaStream_t stream) {
+  dispatch_index(a.rows * a.c, [&](auto index) {
+    normalize_kernel<T, decltype(index)><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(
+        a, static_cast<const T*>(x), weight, bias, mean, invstd, static_cast<T*>(y));
+  });
+  SEGRUN_CUDA_CHECK_LAUNCH("normalize_kernel");
+}
+
 }  // namespace
+
+int64_t batch_norm_scratch_floats(const NormArgs& a) {
+  return 2 * a.c + column_sums_scratch(a.rows, a.c, 2);
+}
 
 void batch_norm_forward_training(const NormArgs& a, const void* x, const void* weight, const void* bias,
                                  void* running_mean, void* running_var, float* save_mean, float* save_invstd, void* y,
-                                 cudaStream_t stream) {
+                                 float* scratch, cudaStream_t stream) {
   if (a.c == 0 || a.rows == 0) return;
   dispatch_storage(a.dt, "batch_norm2d", [&](auto tag) {
     using T = decltype(tag);
-    batch_stats_kernel<T><<<static_cast<unsigned>(a.c), kThreads, 0, stream>>>(
-        a, static_cast<const T*>(x), running_mean, running_var, save_mean, save_invstd);
-    SEGRUN_CUDA_CHECK_LAUNCH("batch_stats_kernel");
-    normalize_kernel<T><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(a, static_cast<const T*>(x), weight, bias,
-                                                                           save_mean, save_invstd, static_cast<T*>(y));
-    SEGRUN_CUDA_CHECK_LAUNCH("normalize_kernel");
+    const T* xt = static_cast<const T*>(x);
+    const float inv_rows = 1.0f / static_cast<float>(a.rows);
+    column_sums<1>(a.rows, a.c, XValue<T>{xt, a.c}, StoreMean{inv_rows, save_mean}, scratch, stream);
+    column_sums<1>(a.rows, a.c, SquaredDeviation<T>{xt, a.c, save_mean},
+                   StoreVariance{a, save_mean, save_invstd, running_mean, running_var}, scratch, stream);
+    normalize<T>(a, x, weight, bias, save_mean, save_invstd, y, stream);
   });
 }
 
@@ -138,27 +177,27 @@ void batch_norm_forward_eval(const NormArgs& a, const void* x, const void* weigh
   running_stats_kernel<<<blocks_for(a.c), kThreads, 0, stream>>>(a, running_mean, running_var, save_mean, save_invstd);
   SEGRUN_CUDA_CHECK_LAUNCH("running_stats_kernel");
   if (a.rows == 0) return;
-  dispatch_storage(a.dt, "batch_norm2d", [&](auto tag) {
-    using T = decltype(tag);
-    normalize_kernel<T><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(a, static_cast<const T*>(x), weight, bias,
-                                                                           save_mean, save_invstd, static_cast<T*>(y));
-  });
-  SEGRUN_CUDA_CHECK_LAUNCH("normalize_kernel");
+  dispatch_storage(a.dt, "batch_norm2d",
+                   [&](auto tag) { normalize<decltype(tag)>(a, x, weight, bias, save_mean, save_invstd, y, stream); });
 }
 
 void batch_norm_backward(const NormArgs& a, bool training, const void* x, const void* gy, const void* weight,
                          const float* save_mean, const float* save_invstd, void* gx, void* gweight, void* gbias,
                          float* scratch, cudaStream_t stream) {
   if (a.c == 0 || a.rows == 0) return;
+  float* sums = scratch;
+  float* partials = scratch + 2 * a.c;
   dispatch_storage(a.dt, "batch_norm2d backward", [&](auto tag) {
     using T = decltype(tag);
-    backward_reduce_kernel<T><<<static_cast<unsigned>(a.c), kThreads, 0, stream>>>(
-        a, static_cast<const T*>(x), static_cast<const T*>(gy), save_mean, save_invstd, scratch, gweight, gbias);
-    SEGRUN_CUDA_CHECK_LAUNCH("backward_reduce_kernel");
+    const T* xt = static_cast<const T*>(x);
+    const T* gt = static_cast<const T*>(gy);
+    column_sums<2>(a.rows, a.c, GradientSums<T>{xt, gt, a.c, save_mean, save_invstd},
+                   StoreGradientSums{a, sums, gweight, gbias}, partials, stream);
     if (!gx) return;
-    backward_input_kernel<T><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(
-        a, training, static_cast<const T*>(x), static_cast<const T*>(gy), weight, save_mean, save_invstd, scratch,
-        static_cast<T*>(gx));
+    dispatch_index(a.rows * a.c, [&](auto index) {
+      backward_input_kernel<T, decltype(index)><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(
+          a, training, xt, gt, weight, save_mean, save_invstd, sums, static_cast<T*>(gx));
+    });
     SEGRUN_CUDA_CHECK_LAUNCH("backward_input_kernel");
   });
 }

@@ -20,15 +20,18 @@ struct NormArgs {
 // Training: batch mean and biased variance per channel into save_mean / save_invstd (c floats
 // each); running_mean/var (may be null) become (1-momentum) r + momentum * batch statistic,
 // with the unbiased variance; y = (x - mean) * invstd * weight + bias.
+// Per-channel sums run in two coalesced stages over the whole GPU (cuda/column_sums.cuh);
+// `scratch` holds batch_norm_scratch_floats(a) floats, for the forward pass and the backward.
+int64_t batch_norm_scratch_floats(const NormArgs& a);
 void batch_norm_forward_training(const NormArgs& a, const void* x, const void* weight, const void* bias,
                                  void* running_mean, void* running_var, float* save_mean, float* save_invstd, void* y,
-                                 cudaStream_t stream);
+                                 float* scratch, cudaStream_t stream);
 // Evaluation: normalises with the running statistics (also written to save_mean/save_invstd
 // for the backward pass).
 void batch_norm_forward_eval(const NormArgs& a, const void* x, const void* weight, const void* bias,
                              const void* running_mean, const void* running_var, float* save_mean, float* save_invstd,
                              void* y, cudaStream_t stream);
-// gx (may be null), gweight and gbias (may be null, param_dt); `scratch` holds 2*c floats.
+// gx (may be null), gweight and gbias (may be null, param_dt).
 void batch_norm_backward(const NormArgs& a, bool training, const void* x, const void* gy, const void* weight,
                          const float* save_mean, const float* save_invstd, void* gx, void* gweight, void* gbias,
                          float* scratch, cudaStream_t stream);

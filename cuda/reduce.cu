@@ -1,6 +1,8 @@
 #include <algorithm>
 
 #include "cuda/check.h"
+#include "cuda/column_sums.cuh"
+#include "cuda/context.h"
 #include "cuda/kernels.cuh"
 #include "cuda/reduce.h"
 
@@ -38,6 +40,33 @@ __global__ void sum_to_kernel(const T* g, T* out, ReduceShape s, int64_t summed)
 }
 
 template <typename T>
+struct Element {
+  const T* g;
+  int64_t cols;
+  __device__ void operator()(int64_t r, int64_t col, float* v) const { v[0] = to_float(g[r * cols + col]); }
+};
+
+template <typename T>
+struct StoreSum {
+  T* out;
+  __device__ void operator()(int64_t col, const float* sums) const { out[col] = from_float<T>(sums[0]); }
+};
+
+// sum_to that keeps the trailing dims whole and sums all leading ones (a bias or per-channel
+// gradient: [N, H, W, C] -> [1, 1, 1, C]) is a column sum of a [rows x cols] matrix; cols = 0
+// when the shape is not of that form.
+int64_t kept_trailing_columns(const ReduceShape& s) {
+  int first_kept = s.rank;
+  while (first_kept > 0 && s.out[first_kept - 1] == s.in[first_kept - 1]) --first_kept;
+  int64_t cols = 1;
+  for (int d = 0; d < s.rank; ++d) {
+    if (d < first_kept && s.out[d] != 1) return 0;
+    if (d >= first_kept) cols *= s.in[d];
+  }
+  return cols;
+}
+
+template <typename T>
 __global__ void partial_sum_kernel(const T* x, int64_t n, float* partial) {
   float acc = 0.0f;
   SEGRUN_GRID_LOOP(i, n) acc += to_float(x[i]);
@@ -68,6 +97,20 @@ void sum_to(DType dt, const void* g, void* out, const ReduceShape& shape, cudaSt
     if (shape.out[d] == 1) summed *= shape.in[d];
   }
   if (outputs == 0) return;
+  const int64_t cols = kept_trailing_columns(shape);
+  if (cols > 0 && summed > 1) {
+    // Coalesced two-stage column sums, the partials in a pool buffer freed in stream order.
+    struct PoolBuffer {
+      void* ptr;
+      ~PoolBuffer() { context().release(ptr); }
+    } scratch{context().allocate(static_cast<size_t>(column_sums_scratch(summed, cols, 1)) * sizeof(float))};
+    dispatch_storage(dt, "sum_to", [&](auto tag) {
+      using T = decltype(tag);
+      column_sums<1>(summed, cols, Element<T>{static_cast<const T*>(g), cols}, StoreSum<T>{static_cast<T*>(out)},
+                     static_cast<float*>(scratch.ptr), stream);
+    });
+    return;
+  }
   dispatch_storage(dt, "sum_to", [&](auto tag) {
     using T = decltype(tag);
     sum_to_kernel<T><<<static_cast<unsigned>(outputs), kThreads, 0, stream>>>(static_cast<const T*>(g),

@@ -55,6 +55,10 @@ SEGRUN_OP_CASES(elementwise) {
                              "real size: bias broadcast over N,H,W (sum_to), 4x256x512x64",
                              {In::uniform(real), In::uniform({64})},
                              [](const std::vector<Tensor>& x) { return add(x[0], x[1]); }}));
+  cases.push_back(real_size({"add",
+                             "real size: 3-channel bias over N,H,W (sum_to in narrow column tiles), 2x64x96x3",
+                             {In::uniform({2, 64, 96, 3}), In::uniform({3})},
+                             [](const std::vector<Tensor>& x) { return add(x[0], x[1]); }}));
   cases.push_back(real_size({"mul",
                              "real size: attention gate N,H,W,64 x N,H,W,1",
                              {In::uniform(real), In::uniform({kRealBatch, kRealHeight, kRealWidth, 1})},

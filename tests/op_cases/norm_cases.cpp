@@ -31,7 +31,9 @@ SEGRUN_OP_CASES(norm) {
           bn_case("evaluation, batch 3, one channel", {3, 3, 3, 1}, false),
           real_size(bn_case("real size: training, 4x256x512x64", real64, true)),
           real_size(bn_case("real size: evaluation, 4x256x512x64", real64, false)),
-          real_size(bn_case("real size: training, one channel (attention psi), 4x256x512x1", real1, true))};
+          real_size(bn_case("real size: training, one channel (attention psi), 4x256x512x1", real1, true)),
+          real_size(bn_case("real size: training, 40 channels (a partial column tile), 2x64x96x40",
+                            {2, 64, 96, 40}, true))};
 }
 
 }  // namespace segrun::testing

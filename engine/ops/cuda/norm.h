@@ -26,9 +26,10 @@ inline Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& 
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = device_floats(channels), invstd = device_floats(channels);
   if (training) {
+    Tensor scratch = device_floats(cuda::batch_norm_scratch_floats(a));
     cuda::batch_norm_forward_training(a, x.raw_data(), weight.raw_data(), bias.raw_data(), data_or_null(running_mean),
                                       data_or_null(running_var), mean.data<float>(), invstd.data<float>(),
-                                      out.raw_data(), stream());
+                                      out.raw_data(), scratch.data<float>(), stream());
   } else {
     cuda::batch_norm_forward_eval(a, x.raw_data(), weight.raw_data(), bias.raw_data(), running_mean.raw_data(),
                                   running_var.raw_data(), mean.data<float>(), invstd.data<float>(), out.raw_data(),
@@ -41,10 +42,10 @@ inline Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& 
     Tensor gx = need[0] ? Tensor::empty(saved_x.shape(), g.dtype(), g.device()) : Tensor();
     Tensor gw = need[1] ? Tensor::empty(saved_w.shape(), saved_w.dtype(), g.device()) : Tensor();
     Tensor gb = need[2] ? Tensor::empty(saved_w.shape(), saved_w.dtype(), g.device()) : Tensor();
-    Tensor sums = device_floats(2 * a.c);
+    Tensor scratch = device_floats(cuda::batch_norm_scratch_floats(a));
     cuda::batch_norm_backward(a, training, saved_x.raw_data(), g.raw_data(), saved_w.raw_data(), mean.data<float>(),
                               invstd.data<float>(), data_or_null(gx), data_or_null(gw), data_or_null(gb),
-                              sums.data<float>(), stream());
+                              scratch.data<float>(), stream());
     return std::vector<Tensor>{gx, gw, gb};
   });
 }
