@@ -88,20 +88,29 @@ __global__ void normalize_kernel(NormArgs a, const T* x, const void* weight, con
   SEGRUN_GRID_LOOP_AS(Index, i, n) {
     const Index ch = i % c;
     const float xhat = (to_float(x[i]) - mean[ch]) * invstd[ch];
-    y[i] = from_float<T>(xhat * param_or(a.param_dt, weight, ch, 1.0f) + param_or(a.param_dt, bias, ch, 0.0f));
+    const float v = xhat * param_or(a.param_dt, weight, ch, 1.0f) + param_or(a.param_dt, bias, ch, 0.0f);
+    y[i] = from_float<T>(a.relu ? fmaxf(v, 0.0f) : v);
   }
+}
+
+// The gradient reaching the normalisation: gy, or under a fused ReLU gy where its output y > 0
+// (as relu_backward: the rectified zeros pass nothing).
+template <typename T>
+__device__ __forceinline__ float incoming(const T* gy, const T* relu_out, int64_t i) {
+  return relu_out && !(to_float(relu_out[i]) > 0.0f) ? 0.0f : to_float(gy[i]);
 }
 
 // Per channel: sum_g = sum gy, sum_gxhat = sum gy * xhat (= dL/dbias and dL/dweight).
 template <typename T>
 struct GradientSums {
   const T* x;
+  const T* relu_out;  // null without a fused ReLU
   const T* gy;
   int64_t c;
   const float* mean;
   const float* invstd;
   __device__ void operator()(int64_t r, int64_t ch, float* v) const {
-    const float g = to_float(gy[r * c + ch]);
+    const float g = incoming(gy, relu_out, r * c + ch);
     v[0] = g;
     v[1] = g * (to_float(x[r * c + ch]) - mean[ch]) * invstd[ch];
   }
@@ -123,14 +132,15 @@ struct StoreGradientSums {
 // Training: gx = w invstd (gy - sum_g/M - xhat sum_gxhat/M), M = rows (the batch statistics
 // depend on x). Evaluation: gx = gy w invstd.
 template <typename T, typename Index>
-__global__ void backward_input_kernel(NormArgs a, bool training, const T* x, const T* gy, const void* weight,
-                                      const float* mean, const float* invstd, const float* sums, T* gx) {
+__global__ void backward_input_kernel(NormArgs a, bool training, const T* x, const T* relu_out, const T* gy,
+                                      const void* weight, const float* mean, const float* invstd, const float* sums,
+                                      T* gx) {
   const float inv_rows = 1.0f / static_cast<float>(a.rows);
   const Index n = static_cast<Index>(a.rows * a.c), c = static_cast<Index>(a.c);
   SEGRUN_GRID_LOOP_AS(Index, i, n) {
     const Index ch = i % c;
     const float scale = param_or(a.param_dt, weight, ch, 1.0f) * invstd[ch];
-    float g = to_float(gy[i]);
+    float g = incoming(gy, relu_out, i);
     if (training) {
       const float xhat = (to_float(x[i]) - mean[ch]) * invstd[ch];
       g -= (sums[ch] + xhat * sums[c + ch]) * inv_rows;
@@ -181,9 +191,9 @@ void batch_norm_forward_eval(const NormArgs& a, const void* x, const void* weigh
                    [&](auto tag) { normalize<decltype(tag)>(a, x, weight, bias, save_mean, save_invstd, y, stream); });
 }
 
-void batch_norm_backward(const NormArgs& a, bool training, const void* x, const void* gy, const void* weight,
-                         const float* save_mean, const float* save_invstd, void* gx, void* gweight, void* gbias,
-                         float* scratch, cudaStream_t stream) {
+void batch_norm_backward(const NormArgs& a, bool training, const void* x, const void* y, const void* gy,
+                         const void* weight, const float* save_mean, const float* save_invstd, void* gx, void* gweight,
+                         void* gbias, float* scratch, cudaStream_t stream) {
   if (a.c == 0 || a.rows == 0) return;
   float* sums = scratch;
   float* partials = scratch + 2 * a.c;
@@ -191,12 +201,13 @@ void batch_norm_backward(const NormArgs& a, bool training, const void* x, const 
     using T = decltype(tag);
     const T* xt = static_cast<const T*>(x);
     const T* gt = static_cast<const T*>(gy);
-    column_sums<2>(a.rows, a.c, GradientSums<T>{xt, gt, a.c, save_mean, save_invstd},
+    const T* relu_out = a.relu ? static_cast<const T*>(y) : nullptr;
+    column_sums<2>(a.rows, a.c, GradientSums<T>{xt, relu_out, gt, a.c, save_mean, save_invstd},
                    StoreGradientSums{a, sums, gweight, gbias}, partials, stream);
     if (!gx) return;
     dispatch_index(a.rows * a.c, [&](auto index) {
       backward_input_kernel<T, decltype(index)><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(
-          a, training, xt, gt, weight, save_mean, save_invstd, sums, static_cast<T*>(gx));
+          a, training, xt, relu_out, gt, weight, save_mean, save_invstd, sums, static_cast<T*>(gx));
     });
     SEGRUN_CUDA_CHECK_LAUNCH("backward_input_kernel");
   });

@@ -15,6 +15,7 @@ struct NormArgs {
   DType param_dt = DType::F32;
   int64_t rows = 0, c = 0;
   float momentum = 0.1f, eps = 1e-5f;
+  bool relu = false;  // y = max(0, normalised): batch_norm2d_relu
 };
 
 // Training: batch mean and biased variance per channel into save_mean / save_invstd (c floats
@@ -31,9 +32,10 @@ void batch_norm_forward_training(const NormArgs& a, const void* x, const void* w
 void batch_norm_forward_eval(const NormArgs& a, const void* x, const void* weight, const void* bias,
                              const void* running_mean, const void* running_var, float* save_mean, float* save_invstd,
                              void* y, cudaStream_t stream);
-// gx (may be null), gweight and gbias (may be null, param_dt).
-void batch_norm_backward(const NormArgs& a, bool training, const void* x, const void* gy, const void* weight,
-                         const float* save_mean, const float* save_invstd, void* gx, void* gweight, void* gbias,
-                         float* scratch, cudaStream_t stream);
+// gx (may be null), gweight and gbias (may be null, param_dt). With a.relu, y is the forward
+// output and gy counts only where y > 0 (the ReLU's gradient); y is unused otherwise.
+void batch_norm_backward(const NormArgs& a, bool training, const void* x, const void* y, const void* gy,
+                         const void* weight, const float* save_mean, const float* save_invstd, void* gx, void* gweight,
+                         void* gbias, float* scratch, cudaStream_t stream);
 
 }  // namespace segrun::cuda

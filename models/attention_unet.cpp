@@ -24,8 +24,8 @@ ConvBlock::ConvBlock(int64_t in_channels, int64_t out_channels, Generator& gen) 
 }
 
 Tensor ConvBlock::forward(const Tensor& x) {
-  Tensor h = relu(bn1_->forward(conv1_->forward(x)));
-  return relu(bn2_->forward(conv2_->forward(h)));
+  Tensor h = bn1_->forward_relu(conv1_->forward(x));
+  return bn2_->forward_relu(conv2_->forward(h));
 }
 
 AttentionGate::AttentionGate(int64_t gate_channels, int64_t skip_channels, int64_t inter_channels, Generator& gen) {

@@ -19,7 +19,7 @@ SeparableConvBnRelu::SeparableConvBnRelu(int64_t in_channels, int64_t out_channe
 }
 
 Tensor SeparableConvBnRelu::forward(const Tensor& x) {
-  return relu(bn_->forward(conv_->forward(x)));
+  return bn_->forward_relu(conv_->forward(x));
 }
 
 ASPP::ASPP(int64_t in_channels, int64_t out_channels, const std::array<int, 3>& rates, Generator& gen) {

@@ -34,7 +34,7 @@ BasicBlock::BasicBlock(int64_t in_channels, int64_t out_channels, int stride, in
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor h = relu(bn1_->forward(conv1_->forward(x)));
+  Tensor h = bn1_->forward_relu(conv1_->forward(x));
   h = bn2_->forward(conv2_->forward(h));
   Tensor identity = downsample_ ? down_bn_->forward(down_conv_->forward(x)) : x;
   return relu(add(h, identity));
@@ -72,7 +72,7 @@ ResNet34Encoder::ResNet34Encoder(int64_t in_channels, int64_t width, Generator& 
 }
 
 EncoderFeatures ResNet34Encoder::forward(const Tensor& x) {
-  Tensor h = max_pool2d(relu(bn1_->forward(conv1_->forward(x))), 3, 2, 1);
+  Tensor h = max_pool2d(bn1_->forward_relu(conv1_->forward(x)), 3, 2, 1);
   EncoderFeatures f;
   f.low = layers_[0]->forward(h);
   h = layers_[2]->forward(layers_[1]->forward(f.low));

@@ -76,6 +76,12 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   return out;
 }
 
+Tensor BatchNorm2d::forward_relu(const Tensor& x) {
+  Tensor out = batch_norm2d_relu(x, weight_, bias_, running_mean_, running_var_, is_training(), momentum_, eps_);
+  if (is_training()) ++num_batches_tracked_.data<int32_t>()[0];
+  return out;
+}
+
 int64_t BatchNorm2d::batches_tracked() const {
   return num_batches_tracked_.data<int32_t>()[0];
 }
@@ -103,7 +109,7 @@ ConvBnRelu::ConvBnRelu(int64_t in_channels, int64_t out_channels, const Conv2dOp
 }
 
 Tensor ConvBnRelu::forward(const Tensor& x) {
-  return relu(bn_->forward(conv_->forward(x)));
+  return bn_->forward_relu(conv_->forward(x));
 }
 
 }  // namespace segrun::nn

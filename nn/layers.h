@@ -49,6 +49,8 @@ class BatchNorm2d : public Module {
  public:
   explicit BatchNorm2d(int64_t channels, double eps = 1e-5, double momentum = 0.1);
   Tensor forward(const Tensor& x);
+  // relu(forward(x)) as one op (batch_norm2d_relu: fused kernels on the GPU).
+  Tensor forward_relu(const Tensor& x);
   int64_t batches_tracked() const;
 
  private:

@@ -7,6 +7,7 @@
 #include "engine/cpu/norm.h"
 #include "engine/error.h"
 #include "engine/ops/device_check.h"
+#include "engine/ops/elementwise.h"
 #ifdef SEGRUN_WITH_CUDA
 #include "engine/ops/cuda/norm.h"
 #endif
@@ -52,8 +53,8 @@ void update_running(Tensor& running, const std::vector<double>& stat, double mom
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
                     bool training, double momentum, double eps) {
   check_inputs(x, weight, bias, running_mean, running_var, training);
-  SEGRUN_ON_CUDA(x,
-                 return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps)) {
+  SEGRUN_ON_CUDA(x, return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps,
+                                                  false)) {
     require_cpu(kOp, x);
   }
   const int64_t channels = x.size(-1), rows = x.numel() / channels;
@@ -98,6 +99,16 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, T
     });
     return std::vector<Tensor>{gx, need[1] ? gw : Tensor(), need[2] ? gb : Tensor()};
   });
+}
+
+Tensor batch_norm2d_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                         Tensor running_var, bool training, double momentum, double eps) {
+  check_inputs(x, weight, bias, running_mean, running_var, training);
+  SEGRUN_ON_CUDA(x, return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps,
+                                                  true)) {
+    require_cpu(kOp, x);
+  }
+  return relu(batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps));
 }
 
 }  // namespace segrun

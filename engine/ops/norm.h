@@ -11,4 +11,11 @@ namespace segrun {
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
                     bool training, double momentum = 0.1, double eps = 1e-5);
 
+// relu(batch_norm2d(...)), the pair every convolution block ends with. On the GPU it is one
+// node with fused kernels: the normalisation writes the rectified values, and the backward
+// pass masks the incoming gradient inside its sums, so the pre-activation tensor is never
+// stored. On the CPU it is the composition itself (the same kernels, the same numbers).
+Tensor batch_norm2d_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                         Tensor running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+
 }  // namespace segrun

@@ -13,6 +13,7 @@ TEST_CASE("every op is in the op-case table") {
   const std::set<std::string> required = {"conv2d",
                                           "conv_transpose2d",
                                           "batch_norm2d",
+                                          "batch_norm2d_relu",
                                           "relu",
                                           "sigmoid",
                                           "add",

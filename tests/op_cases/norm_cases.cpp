@@ -21,6 +21,26 @@ OpCase bn_case(const std::string& name, const Shape& x_shape, bool training) {
   c.f16_tol = kF16Normalised;
   return c;
 }
+
+// The fused batch_norm2d_relu. A value within the finite-difference step of ReLU's kink gets
+// a wrong central difference. The small cases have none. The real-size case has millions of
+// values, so a few always land there. Its random-direction probe sums millions of terms of
+// random sign, so a few wrong terms show at 1e-3 with the usual 1e-6 step. A step of 1e-8 puts
+// them (and f64 rounding) near 2e-5. A wrong ReLU mask would still be off by O(1).
+OpCase bn_relu_case(const std::string& name, const Shape& x_shape, bool training) {
+  OpCase c{"batch_norm2d_relu", name, bn_inputs(x_shape), [training](const std::vector<Tensor>& x) {
+             return batch_norm2d_relu(x[0], x[1], x[2], x[3].clone(), x[4].clone(), training);
+           }};
+  c.f16_tol = kF16Normalised;
+  return c;
+}
+
+OpCase real_size_bn_relu_case(const std::string& name, const Shape& x_shape) {
+  OpCase c = real_size(bn_relu_case(name, x_shape, true));
+  c.fd_step = 1e-8;
+  c.grad_tol = 1e-4;
+  return c;
+}
 }  // namespace
 
 SEGRUN_OP_CASES(norm) {
@@ -33,7 +53,10 @@ SEGRUN_OP_CASES(norm) {
           real_size(bn_case("real size: evaluation, 4x256x512x64", real64, false)),
           real_size(bn_case("real size: training, one channel (attention psi), 4x256x512x1", real1, true)),
           real_size(bn_case("real size: training, 40 channels (a partial column tile), 2x64x96x40",
-                            {2, 64, 96, 40}, true))};
+                            {2, 64, 96, 40}, true)),
+          bn_relu_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
+          bn_relu_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
+          real_size_bn_relu_case("real size: training, 4x256x512x64", real64)};
 }
 
 }  // namespace segrun::testing

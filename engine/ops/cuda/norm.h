@@ -1,6 +1,7 @@
 #pragma once
-// CUDA path of batch_norm2d. The statistics stay on the device (FP32), so this path records its
-// own node: it saves device tensors where the CPU path saves host vectors.
+// CUDA path of batch_norm2d and batch_norm2d_relu. The statistics stay on the device (FP32), so
+// this path records its own node: it saves device tensors where the CPU path saves host vectors.
+// With relu, the node also keeps its output, whose sign masks the incoming gradient.
 #include <vector>
 
 #include "cuda/norm.h"
@@ -14,7 +15,7 @@ inline void* data_or_null(const Tensor& t) {
 }
 
 inline Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor& running_mean,
-                           Tensor& running_var, bool training, double momentum, double eps) {
+                           Tensor& running_var, bool training, double momentum, double eps, bool relu) {
   const int64_t channels = x.size(-1);
   cuda::NormArgs a;
   a.dt = x.dtype();
@@ -23,6 +24,7 @@ inline Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& 
   a.c = channels;
   a.momentum = static_cast<float>(momentum);
   a.eps = static_cast<float>(eps);
+  a.relu = relu;
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = device_floats(channels), invstd = device_floats(channels);
   if (training) {
@@ -38,14 +40,15 @@ inline Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& 
   if (!any_requires_grad({x, weight, bias})) return out;
   const std::vector<bool> need = grad_needed({x, weight, bias});
   const Tensor saved_x = x.detach(), saved_w = weight.detach();
-  return record("batch_norm2d", out, {x, weight, bias}, [=](const Tensor& g) {
+  const Tensor saved_out = relu ? out.detach() : Tensor();
+  return record(relu ? "batch_norm2d_relu" : "batch_norm2d", out, {x, weight, bias}, [=](const Tensor& g) {
     Tensor gx = need[0] ? Tensor::empty(saved_x.shape(), g.dtype(), g.device()) : Tensor();
     Tensor gw = need[1] ? Tensor::empty(saved_w.shape(), saved_w.dtype(), g.device()) : Tensor();
     Tensor gb = need[2] ? Tensor::empty(saved_w.shape(), saved_w.dtype(), g.device()) : Tensor();
     Tensor scratch = device_floats(cuda::batch_norm_scratch_floats(a));
-    cuda::batch_norm_backward(a, training, saved_x.raw_data(), g.raw_data(), saved_w.raw_data(), mean.data<float>(),
-                              invstd.data<float>(), data_or_null(gx), data_or_null(gw), data_or_null(gb),
-                              scratch.data<float>(), stream());
+    cuda::batch_norm_backward(a, training, saved_x.raw_data(), data_or_null(saved_out), g.raw_data(),
+                              saved_w.raw_data(), mean.data<float>(), invstd.data<float>(), data_or_null(gx),
+                              data_or_null(gw), data_or_null(gb), scratch.data<float>(), stream());
     return std::vector<Tensor>{gx, gw, gb};
   });
 }
