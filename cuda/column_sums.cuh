@@ -21,7 +21,7 @@
 namespace segrun::cuda {
 
 struct ColumnTiling {
-  int tx = 32, ty = 8;     // block shape (tx * ty = kThreads)
+  int tx = 32, ty = 8;  // block shape (tx * ty = kThreads)
   int64_t column_tiles = 1;
   int64_t chunks = 1;      // row chunks, one partial each
   int64_t chunk_rows = 1;  // rows per chunk (the last may have fewer)

@@ -44,7 +44,7 @@ __device__ __forceinline__ __half from_float<__half>(float v) {
 
 // The same loop with an index of type Index: kernels instantiated with int32_t for tensors
 // that fit_32bit_index avoid 64-bit division and modulo (tens of instructions each) per element.
-#define SEGRUN_GRID_LOOP_AS(Index, i, n)                                                    \
+#define SEGRUN_GRID_LOOP_AS(Index, i, n)                                             \
   for (Index i = static_cast<Index>(blockIdx.x * blockDim.x + threadIdx.x); i < (n); \
        i += static_cast<Index>(blockDim.x * gridDim.x))
 

@@ -66,7 +66,7 @@ AttentionUNet::AttentionUNet(int64_t in_channels, int64_t classes, int64_t width
   head_ = register_module("head", std::make_shared<nn::Conv2d>(width, classes, conv1x1_bias(), gen));
 }
 
-Tensor AttentionUNet::forward(const Tensor& x) {
+Tensor AttentionUNet::network(const Tensor& x) {
   check_model_input("attention_unet", x, in_channels_);
   Tensor skips[kLevels];
   Tensor h = x;

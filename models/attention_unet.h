@@ -39,8 +39,10 @@ class AttentionUNet : public nn::SegmentationModel {
  public:
   static constexpr int kLevels = 5;
   AttentionUNet(int64_t in_channels, int64_t classes, int64_t width, Generator& gen);
+
+ protected:
   // (N,H,W,in_channels), H and W divisible by 16 -> logits (N,H,W,classes).
-  Tensor forward(const Tensor& x) override;
+  Tensor network(const Tensor& x) override;
 
  private:
   int64_t in_channels_;

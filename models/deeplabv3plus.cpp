@@ -55,7 +55,7 @@ DeepLabV3Plus::DeepLabV3Plus(int64_t in_channels, int64_t classes, int64_t width
       "head", std::make_shared<nn::Conv2d>(aspp_channels, classes, nn::Conv2dOptions{1, 1, 0, 1, 1, true}, gen));
 }
 
-Tensor DeepLabV3Plus::forward(const Tensor& x) {
+Tensor DeepLabV3Plus::network(const Tensor& x) {
   check_model_input("deeplabv3plus", x, in_channels_);
   const EncoderFeatures f = encoder_->forward(x);
   Tensor high = aspp_->forward(f.high);

@@ -46,11 +46,13 @@ class ASPP : public nn::Module {
 class DeepLabV3Plus : public nn::SegmentationModel {
  public:
   DeepLabV3Plus(int64_t in_channels, int64_t classes, int64_t width, Generator& gen);
-  // (N,H,W,in_channels), H and W divisible by 16 -> logits (N,H,W,classes).
-  Tensor forward(const Tensor& x) override;
 
   // ImageNet weights for the encoder: a torchvision ResNet-34 state dict in safetensors.
   void load_encoder_weights(const std::string& path) { encoder_->load_imagenet_weights(path); }
+
+ protected:
+  // (N,H,W,in_channels), H and W divisible by 16 -> logits (N,H,W,classes).
+  Tensor network(const Tensor& x) override;
 
  private:
   int64_t in_channels_;

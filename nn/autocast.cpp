@@ -21,9 +21,9 @@ AutocastGuard::~AutocastGuard() {
 
 Tensor autocast_conv(const Tensor& x, const Tensor& w, const Tensor& b,
                      const std::function<Tensor(const Tensor&, const Tensor&, const Tensor&)>& conv) {
-  if (!t_autocast || !x.is_cuda() || x.dtype() != DType::F32) return conv(x, w, b);
+  if (!t_autocast || !x.is_cuda() || (x.dtype() != DType::F32 && x.dtype() != DType::F16)) return conv(x, w, b);
   const Tensor b16 = b.defined() ? cast(b, DType::F16) : Tensor();
-  return cast(conv(cast(x, DType::F16), cast(w, DType::F16), b16), DType::F32);
+  return conv(cast(x, DType::F16), cast(w, DType::F16), b16);
 }
 
 }  // namespace segrun::nn

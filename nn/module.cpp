@@ -1,6 +1,7 @@
 #include "nn/module.h"
 
 #include "engine/error.h"
+#include "engine/ops/elementwise.h"
 
 namespace segrun::nn {
 
@@ -86,6 +87,11 @@ void Module::to(DType dtype) {
 void Module::zero_grad() {
   for (const StateEntry& e : state_entries())
     if (!e.is_buffer) e.tensor->set_grad(Tensor());
+}
+
+Tensor SegmentationModel::forward(const Tensor& x) {
+  const Tensor logits = network(x);
+  return logits.dtype() == DType::F16 ? cast(logits, DType::F32) : logits;
 }
 
 }  // namespace segrun::nn

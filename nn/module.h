@@ -76,7 +76,14 @@ class Module {
 // A network mapping an NHWC image batch to NHWC logits.
 class SegmentationModel : public Module {
  public:
-  virtual Tensor forward(const Tensor& x) = 0;
+  // The logits, always f32: under autocast on the GPU the network runs in f16
+  // (nn/autocast.h) and its f16 logits are cast back here, so softmax, the losses and the
+  // metrics work in f32.
+  Tensor forward(const Tensor& x);
+
+ protected:
+  // The network itself; f16 logits under autocast on the GPU, else x's dtype.
+  virtual Tensor network(const Tensor& x) = 0;
 };
 
 }  // namespace segrun::nn

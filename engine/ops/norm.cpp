@@ -17,10 +17,15 @@ namespace segrun {
 namespace {
 constexpr const char* kOp = "batch_norm2d";
 
-// A per-channel tensor (weight, bias, running statistic) must be (C) with x's dtype and device.
+// A per-channel tensor (weight, bias, running statistic) must be (C) on x's device, with x's
+// dtype, or f32 for an f16 x (mixed precision: f16 activations, f32 parameters and statistics).
 void check_channel_tensor(const Tensor& t, const Tensor& x, const char* what) {
   check_defined(t, kOp, what);
-  check_same_device_dtype(x, t, kOp);
+  if (x.dtype() == DType::F16 && t.dtype() == DType::F32) {
+    SEGRUN_CHECK_ARG(x.device() == t.device(), kOp, ": tensors on different devices (", x.str(), " vs ", t.str(), ")");
+  } else {
+    check_same_device_dtype(x, t, kOp);
+  }
   SEGRUN_CHECK_ARG(t.shape() == Shape{x.size(-1)}, kOp, ": ", what, " has shape ", shape_str(t.shape()), " but input ",
                    shape_str(x.shape()), " has ", x.size(-1), " channels");
 }
@@ -32,10 +37,14 @@ void check_inputs(const Tensor& x, const Tensor& weight, const Tensor& bias, con
                    shape_str(x.shape()));
   check_channel_tensor(weight, x, "weight");
   check_channel_tensor(bias, x, "bias");
+  SEGRUN_CHECK_ARG(bias.dtype() == weight.dtype(), kOp, ": weight and bias dtypes differ (", weight.str(), " vs ",
+                   bias.str(), ")");
   // Training without running statistics (PyTorch track_running_stats=False) is allowed.
   if (!training || running_mean.defined() || running_var.defined()) {
     check_channel_tensor(running_mean, x, "running_mean");
     check_channel_tensor(running_var, x, "running_var");
+    SEGRUN_CHECK_ARG(running_mean.dtype() == weight.dtype() && running_var.dtype() == weight.dtype(), kOp,
+                     ": running statistics must have the weight's dtype ", dtype_name(weight.dtype()));
   }
   SEGRUN_CHECK_ARG(!training || x.numel() / x.size(-1) > 1, kOp,
                    ": training needs more than one value per channel, got input shape ", shape_str(x.shape()));
@@ -53,8 +62,8 @@ void update_running(Tensor& running, const std::vector<double>& stat, double mom
 Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean, Tensor running_var,
                     bool training, double momentum, double eps) {
   check_inputs(x, weight, bias, running_mean, running_var, training);
-  SEGRUN_ON_CUDA(x, return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps,
-                                                  false)) {
+  SEGRUN_ON_CUDA(
+      x, return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps, false)) {
     require_cpu(kOp, x);
   }
   const int64_t channels = x.size(-1), rows = x.numel() / channels;
@@ -104,8 +113,8 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, T
 Tensor batch_norm2d_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
                          Tensor running_var, bool training, double momentum, double eps) {
   check_inputs(x, weight, bias, running_mean, running_var, training);
-  SEGRUN_ON_CUDA(x, return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps,
-                                                  true)) {
+  SEGRUN_ON_CUDA(
+      x, return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps, true)) {
     require_cpu(kOp, x);
   }
   return relu(batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps));

@@ -69,11 +69,11 @@ double max_error(const std::vector<T>& got, const std::vector<T>& want) {
 template <typename T>
 void check_against_naive(double tol) {
   const Case cases[] = {
-      {1, 1, 1, Trans::No, Trans::No, 1.0, 0.0},      {7, 5, 3, Trans::No, Trans::No, 1.0, 0.0},
-      {13, 37, 29, Trans::No, Trans::Yes, 1.0, 0.0},  {45, 19, 300, Trans::Yes, Trans::No, -0.5, 1.0},
-      {31, 70, 17, Trans::Yes, Trans::Yes, 2.0, 0.5}, {200, 33, 520, Trans::No, Trans::Yes, 1.0, 0.0},
-      {9, 11, 0, Trans::No, Trans::No, 1.0, 0.25},    {3, 4100, 5, Trans::No, Trans::No, 1.0, -1.0},
-      {50, 70, 600, Trans::No, Trans::No, 1.0, 0.5},  {40, 45, 2500, Trans::Yes, Trans::Yes, 1.0, 0.5},
+      {1, 1, 1, Trans::No, Trans::No, 1.0, 0.0},        {7, 5, 3, Trans::No, Trans::No, 1.0, 0.0},
+      {13, 37, 29, Trans::No, Trans::Yes, 1.0, 0.0},    {45, 19, 300, Trans::Yes, Trans::No, -0.5, 1.0},
+      {31, 70, 17, Trans::Yes, Trans::Yes, 2.0, 0.5},   {200, 33, 520, Trans::No, Trans::Yes, 1.0, 0.0},
+      {9, 11, 0, Trans::No, Trans::No, 1.0, 0.25},      {3, 4100, 5, Trans::No, Trans::No, 1.0, -1.0},
+      {50, 70, 600, Trans::No, Trans::No, 1.0, 0.5},    {40, 45, 2500, Trans::Yes, Trans::Yes, 1.0, 0.5},
       {30, 1100, 1200, Trans::No, Trans::No, 1.0, 0.0},
   };
   uint64_t seed = 1;

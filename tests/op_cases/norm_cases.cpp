@@ -45,18 +45,18 @@ OpCase real_size_bn_relu_case(const std::string& name, const Shape& x_shape) {
 
 SEGRUN_OP_CASES(norm) {
   const Shape real64{kRealBatch, kRealHeight, kRealWidth, 64}, real1{kRealBatch, kRealHeight, kRealWidth, 1};
-  return {bn_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
-          bn_case("training, batch 1, 3 channels", {1, 5, 3, 3}, true),
-          bn_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
-          bn_case("evaluation, batch 3, one channel", {3, 3, 3, 1}, false),
-          real_size(bn_case("real size: training, 4x256x512x64", real64, true)),
-          real_size(bn_case("real size: evaluation, 4x256x512x64", real64, false)),
-          real_size(bn_case("real size: training, one channel (attention psi), 4x256x512x1", real1, true)),
-          real_size(bn_case("real size: training, 40 channels (a partial column tile), 2x64x96x40",
-                            {2, 64, 96, 40}, true)),
-          bn_relu_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
-          bn_relu_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
-          real_size_bn_relu_case("real size: training, 4x256x512x64", real64)};
+  return {
+      bn_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
+      bn_case("training, batch 1, 3 channels", {1, 5, 3, 3}, true),
+      bn_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
+      bn_case("evaluation, batch 3, one channel", {3, 3, 3, 1}, false),
+      real_size(bn_case("real size: training, 4x256x512x64", real64, true)),
+      real_size(bn_case("real size: evaluation, 4x256x512x64", real64, false)),
+      real_size(bn_case("real size: training, one channel (attention psi), 4x256x512x1", real1, true)),
+      real_size(bn_case("real size: training, 40 channels (a partial column tile), 2x64x96x40", {2, 64, 96, 40}, true)),
+      bn_relu_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
+      bn_relu_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
+      real_size_bn_relu_case("real size: training, 4x256x512x64", real64)};
 }
 
 }  // namespace segrun::testing
