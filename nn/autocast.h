@@ -1,8 +1,9 @@
 #pragma once
 // FP16 mixed precision (docs/REFERENCE.md section 4.5). Inside an AutocastGuard, convolution
 // layers whose input is on the GPU convolve in f16 (cuDNN, tensor cores, f32 accumulation):
-// an f32 input (the image) is cast once, the weight and bias are cast from their f32 masters,
-// and the output stays f16. So the activations stay f16 from the first convolution to the
+// an f32 input (the image) is cast once, the weight and bias come from the optimiser's f16
+// copy of the f32 masters (or are cast from them where no optimiser keeps one, as in
+// evaluation), and the output stays f16. So the activations stay f16 from the first convolution to the
 // logits: batch norm (f32 statistics and parameters), ReLU, the attention gate, concat,
 // resize and pooling all run on f16 storage with f32 arithmetic. SegmentationModel::forward
 // casts the logits back to f32, so softmax, the losses and the metrics see f32. The weight
@@ -26,6 +27,13 @@ class AutocastGuard {
  private:
   bool previous_;
 };
+
+// The f16 copies of master weights that an optimiser keeps up to date (nn::AdamW under AMP
+// on the GPU), by the master's data address: autocast convolutions use a weight's copy
+// (cast_with_copy) instead of casting the weight in every forward pass.
+void register_half_copy(const Tensor& master, const Tensor& copy);
+void unregister_half_copy(const Tensor& master);
+Tensor half_copy_of(const Tensor& master);  // undefined when there is none
 
 // Runs conv(x, w, b) in f16 (f16 output) when autocast is on and x is on the GPU, directly
 // otherwise.

@@ -7,6 +7,7 @@
 #include "engine/error.h"
 #include "engine/ops/elementwise.h"
 #include "engine/ops/optim.h"
+#include "nn/autocast.h"
 
 namespace segrun::nn {
 
@@ -54,13 +55,28 @@ AdamW::AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const
     exp_avg_sq_views_.push_back(view_of(exp_avg_sq_, begin, p.shape()));
     begin += p.numel();
   }
+  if (scaling.enabled && device.is_cuda() && first.dtype() == DType::F32) {
+    values_f16_ = Tensor::empty({total}, DType::F16, device);
+    cast_into(values_f16_, values_);
+    int64_t offset = 0;
+    for (const Tensor& p : params_) {
+      register_half_copy(p, view_of(values_f16_, offset, p.shape()));
+      offset += p.numel();
+    }
+  }
   const double scale = scaling.enabled ? scaling.init_scale : 1.0;
   state_ = optim_state(scale, device);
   const Tensor host_scale = Tensor::from_vector(std::vector<float>{static_cast<float>(scale)}, {1});
   loss_scale_ = device.is_cpu() ? host_scale : host_scale.to(device);
 }
 
+AdamW::~AdamW() {
+  if (!values_f16_.defined()) return;
+  for (const Tensor& p : params_) unregister_half_copy(p);
+}
+
 void AdamW::zero_grad() {
+  if (values_f16_.defined()) cast_into(values_f16_, values_);
   grads_.zero_();
   for (size_t i = 0; i < params_.size(); ++i) params_[i].set_grad(grad_views_[i]);
 }
@@ -86,7 +102,7 @@ void AdamW::step(double clip_norm) {
   check_bound();
   check_gradients(grads_, segment_ends_, clip_norm, state_);
   const AdamWHyper hyper{options_.lr, options_.beta1, options_.beta2, options_.eps, options_.weight_decay};
-  adamw_update(values_, grads_, exp_avg_, exp_avg_sq_, state_, hyper);
+  adamw_update(values_, grads_, exp_avg_, exp_avg_sq_, state_, hyper, values_f16_.defined() ? &values_f16_ : nullptr);
   const LossScaleHyper scaling{scaling_.enabled, scaling_.growth_factor, scaling_.backoff_factor,
                                scaling_.growth_interval};
   update_loss_scale(state_, loss_scale_, scaling);

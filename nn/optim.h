@@ -52,8 +52,14 @@ class AdamW {
  public:
   // Moves every parameter (all of one floating dtype, f32 on CUDA, on one device) into the flat
   // buffer, values kept. Build it after Module::to, and do not move or cast the module after.
+  // With loss scaling (AMP) on the GPU it also keeps an f16 copy of the weights, which the
+  // AdamW kernel rewrites at every step and zero_grad() refreshes (so weights loaded from a
+  // checkpoint reach it too); autocast convolutions read it instead of casting (nn/autocast.h).
   AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const AdamWOptions& options = {},
         const LossScalerOptions& scaling = {});
+  ~AdamW();
+  AdamW(const AdamW&) = delete;
+  AdamW& operator=(const AdamW&) = delete;
 
   // Zeroes the gradient buffer and makes each parameter's gradient its view, so backward
   // accumulates there. Every parameter takes part in every step: one that received no
@@ -93,6 +99,7 @@ class AdamW {
   std::vector<Tensor> grad_views_, exp_avg_views_, exp_avg_sq_views_;
   std::vector<int64_t> segment_ends_;
   Tensor values_, grads_, exp_avg_, exp_avg_sq_;
+  Tensor values_f16_;  // the f16 copy of values_ (AMP on the GPU only)
   Tensor state_;       // f64[kOptimSlots] on the parameters' device
   Tensor loss_scale_;  // f32[1], the next loss's multiplier, kept by update_loss_scale
   AdamWOptions options_;

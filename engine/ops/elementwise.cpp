@@ -144,6 +144,28 @@ Tensor cast(const Tensor& x, DType dtype) {
   return record("cast", out, {x}, [src](const Tensor& g) { return std::vector<Tensor>{cast(g, src)}; });
 }
 
+Tensor cast_with_copy(const Tensor& x, const Tensor& copy) {
+  check_defined(x, "cast_with_copy", "input");
+  check_defined(copy, "cast_with_copy", "copy");
+  SEGRUN_CHECK_ARG(
+      x.shape() == copy.shape() && x.device() == copy.device() && is_floating(x.dtype()) && is_floating(copy.dtype()),
+      "cast_with_copy: the copy ", copy.str(), " cannot hold the values of ", x.str());
+  if (x.dtype() == copy.dtype()) return x;
+  const DType src = x.dtype();
+  return record("cast", copy.detach(), {x}, [src](const Tensor& g) { return std::vector<Tensor>{cast(g, src)}; });
+}
+
+void cast_into(Tensor& dst, const Tensor& src) {
+  check_defined(src, "cast_into", "source");
+  SEGRUN_CHECK_ARG(dst.shape() == src.shape() && dst.device() == src.device(), "cast_into: cannot write ", src.str(),
+                   " into ", dst.str());
+  SEGRUN_ON_CUDA(
+      src, cuda::cast(src.dtype(), src.raw_data(), dst.dtype(), dst.raw_data(), src.numel(), cuda_ops::stream())) {
+    require_cpu("cast_into", src);
+    cpu::cast(src, dst);
+  }
+}
+
 void add_inplace(Tensor& dst, const Tensor& src) {
   check_same_device_dtype(dst, src, "add_inplace");
   SEGRUN_CHECK_ARG(dst.shape() == src.shape(), "add_inplace: shapes ", shape_str(dst.shape()), " and ",

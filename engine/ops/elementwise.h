@@ -14,6 +14,12 @@ Tensor sigmoid(const Tensor& x);
 
 // Floating casts are differentiable (gradient cast back); casts to/from integers are not.
 Tensor cast(const Tensor& x, DType dtype);
+// cast(x, copy.dtype()) with the result already at hand: `copy` must hold x's values in its
+// own dtype (the optimiser's f16 copy of the weights under AMP). Returns an alias of copy with
+// cast's gradient (cast back to x's dtype), and runs no kernel in the forward pass.
+Tensor cast_with_copy(const Tensor& x, const Tensor& copy);
+// dst = src converted to dst's dtype, in place and not recorded (same shape and device).
+void cast_into(Tensor& dst, const Tensor& src);
 
 // Shape two operands broadcast to; throws std::invalid_argument naming `op` and both shapes.
 Shape broadcast_shape(const Shape& a, const Shape& b, const char* op);

@@ -25,6 +25,7 @@ TEST_CASE("every op is in the op-case table") {
                                           "resize_bilinear",
                                           "softmax",
                                           "log_softmax",
+                                          "cast_with_copy",
                                           "sum",
                                           "mean",
                                           "optimizer_step"};

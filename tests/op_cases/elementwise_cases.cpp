@@ -50,6 +50,18 @@ SEGRUN_OP_CASES(elementwise) {
   c.fd_step = 1e-2;  // the f32 round trip rounds the forward values: use a step far above f32 epsilon
   c.grad_tol = 1e-4;
   cases.push_back(c);
+  // The copy is made from x outside the recorded graph, as the optimiser makes its f16 copy;
+  // the gradient reaches x through cast_with_copy alone.
+  OpCase with_copy{"cast_with_copy",
+                   "f64 -> f32 copy made beforehand -> f64",
+                   {In::uniform({4, 3})},
+                   [](const std::vector<Tensor>& x) {
+                     const Tensor copy = cast(x[0], DType::F32).detach();
+                     return cast(cast_with_copy(x[0], copy), x[0].dtype());
+                   }};
+  with_copy.fd_step = 1e-2;  // as for the round trip above
+  with_copy.grad_tol = 1e-4;
+  cases.push_back(with_copy);
   const Shape real{kRealBatch, kRealHeight, kRealWidth, 64};
   cases.push_back(real_size({"add",
                              "real size: bias broadcast over N,H,W (sum_to), 4x256x512x64",
