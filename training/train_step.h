@@ -19,7 +19,7 @@ struct StepContext {
   LossSetup loss;
   double clip_norm = 1.0;
   Device device;
-  bool amp = false;  // FP16 convolutions on CUDA (nn::AutocastGuard)
+  bool amp = false;  // mixed precision on CUDA: f16 activations and convolutions (nn::AutocastGuard)
   // Wait for the device at each phase boundary, so the phase times are the device's: for
   // `bench train`'s breakdown only (it stalls the pipeline; such steps always run eagerly).
   bool phase_sync = false;

@@ -56,7 +56,7 @@ void add_forward_command(CLI::App& root) {
   cmd->add_option("--input", args->input, "safetensors file holding 'input'")->required();
   cmd->add_option("--output", args->output, "safetensors file to write 'logits' to")->required();
   cmd->add_option("--device", args->device, "cpu or cuda");
-  cmd->add_flag("--amp", args->amp, "FP16 convolutions under autocast, as in AMP training (CUDA only)");
+  cmd->add_flag("--amp", args->amp, "Mixed precision as in AMP training: f16 activations and convolutions (CUDA only)");
   cmd->callback([args] { run_forward(*args); });
 }
 

@@ -30,9 +30,10 @@ import safetensors_io  # noqa: E402
 EXPECTED_PARAMS = {"attention_unet": 31390335, "deeplabv3plus": 22442083}
 LOSS_TOLERANCE = 1e-5     # relative; segrun computes in f32 from f32 logits
 FORWARD_TOLERANCE = 1e-4  # max abs error relative to max |logit|
-# With --amp every convolution runs in FP16 (unit roundoff 4.9e-4) on FP16-rounded inputs and
-# weights, tens of layers deep: the roundings compound, batch norm rescales them, and the
-# error relative to max |logit| grows to the order of 1e-2.
+# With --amp the activations are stored in FP16 (unit roundoff 4.9e-4) from the first
+# convolution to the logits, and every convolution runs on FP16 inputs and weights, tens of
+# layers deep: the roundings compound, batch norm rescales them, and the error relative to
+# max |logit| grows to the order of 1e-2.
 FORWARD_TOLERANCE_AMP = 3e-2
 
 
@@ -373,7 +374,7 @@ def main():
     parser.add_argument("--only", choices=("params", "losses", "forward", "trajectory"), help="run one group of checks")
     parser.add_argument("--device", default="cpu", help="device segrun runs the forward passes on (cpu or cuda)")
     parser.add_argument("--amp", action="store_true",
-                        help="with --device cuda: also run each forward with FP16 convolutions (autocast)")
+                        help="with --device cuda: also run each forward under AMP (f16 activations, autocast)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads of the f64 PyTorch reference")
     parser.add_argument("--require-torch", action="store_true",
                         help="fail (exit 1) instead of skipping when torch or numpy is missing")
