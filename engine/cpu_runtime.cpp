@@ -87,12 +87,13 @@ ThreadPlan plan_threads(int cpus, int requested_kernel, int requested_loader) {
 }
 
 namespace {
-// How long an idle kernel thread spins before it sleeps: about a microsecond. Measured on 2
-// cores (docs/PERF.md), sleeping at once made small training steps up to 30% slower on a
-// quiet machine: waking costs more than a short op. OpenMP's default of 300000 spins made a
-// busy machine 5-10x slower. 1000 spins is within 5% of sleeping at once under load at
-// 256x128, and as fast as the default when the machine is quiet.
-constexpr const char* kWaitSpins = "1000";
+// How long an idle kernel thread spins before it sleeps: a fraction of a microsecond.
+// Measured on 2 cores (scripts/bench-wait-policy.sh, docs/PERF.md): sleeping at once made
+// small training steps 20-30% slower on a quiet machine, since waking costs more than a short
+// op; OpenMP's default of 300000 spins made a busy machine 5-10x slower. 300 spins keeps most
+// of the quiet speed and stays within 6% of sleeping at once with a busy process beside it
+// (1000 and 3000 spins: 20% and 50% slower there).
+constexpr const char* kWaitSpins = "300";
 }  // namespace
 
 void configure_cpu_runtime(char** argv) {

@@ -37,7 +37,7 @@ ThreadPlan plan_threads(int cpus, int requested_kernel, int requested_loader);
 // Called first in main(). OpenMP threads that spin long while waiting for work steal the core
 // that a preempted sibling needs on a busy machine, and the whole team then waits for that one
 // thread; threads that sleep at once pay a wake-up at every small op. The process re-executes
-// itself once with a short spin (GOMP_SPINCOUNT=1000, about a microsecond) unless the
+// itself once with a short spin (GOMP_SPINCOUNT=300) unless the
 // environment already chose a wait policy (the OpenMP runtime reads it only when it loads).
 // Then sets the kernel thread count to available_cpus() unless OMP_NUM_THREADS is set.
 void configure_cpu_runtime(char** argv);
