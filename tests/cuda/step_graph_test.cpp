@@ -9,8 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/ops.h"
-#include "models/factory.h"
+#include "tests/cuda/amp_training.h"
 
 using namespace segrun;
 using namespace segrun::training;
@@ -19,17 +18,6 @@ namespace {
 
 constexpr int kClasses = 11;
 
-data::Batch random_batch(uint64_t seed) {
-  Generator gen(seed);
-  data::Batch batch;
-  batch.images = gen.uniform({2, 64, 128, 3}, -2.0, 2.0);
-  batch.labels = Tensor::empty({2, 64, 128}, DType::U8);
-  for (int64_t i = 0; i < batch.labels.numel(); ++i)
-    batch.labels.data<uint8_t>()[i] = i % 13 == 0 ? 255 : static_cast<uint8_t>(gen.next_below(kClasses));
-  batch.indices = {0, 1};
-  return batch;
-}
-
 struct Trained {
   std::vector<StepRecord> records;
   std::vector<std::string> modes;
@@ -37,18 +25,8 @@ struct Trained {
 };
 
 Trained train_four_steps(const char* model_name, bool use_graph, const std::vector<data::Batch>& batches) {
-  Generator init(42);
-  auto model = models::make_model(model_name, 3, kClasses, 16, init);
-  model->train();
-  model->to(Device::cuda());
-  nn::LossScalerOptions scaling;
-  scaling.enabled = true;
-  scaling.init_scale = 1024.0;
-  nn::AdamW optimizer(model->named_parameters(), nn::AdamWOptions{}, scaling);
-  LossSetup loss;
-  loss.weights = {1.0, 1.0, 1.0};
-  StepContext ctx{*model, optimizer, loss, 1.0, Device::cuda(), true};
-  StepRunner runner(ctx, use_graph);
+  testing::AmpTraining amp(model_name, kClasses, 16);
+  StepRunner runner(*amp.ctx, use_graph);
   Trained out;
   for (const data::Batch& batch : batches) {
     LaunchedStep launched = runner.launch(batch, false);
@@ -67,7 +45,8 @@ bool close(double a, double b, double rel) {
 
 TEST_CASE("graph-replayed training steps match eager steps") {
   // Different batches at every step, so a replay that read stale inputs would show.
-  const std::vector<data::Batch> batches = {random_batch(1), random_batch(2), random_batch(3), random_batch(4)};
+  std::vector<data::Batch> batches;
+  for (uint64_t seed = 1; seed <= 4; ++seed) batches.push_back(testing::random_batch(seed, 2, 64, 128, kClasses));
   for (const char* name : {"attention_unet", "deeplabv3plus"}) {
     INFO(name);
     const Trained eager = train_four_steps(name, false, batches);
