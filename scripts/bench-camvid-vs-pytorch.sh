@@ -11,6 +11,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/lib/busy_process.sh
 SEGRUN=build/segrun
 PYTHON=${PYTHON:-/usr/bin/python3}
 ROOT=""
@@ -38,9 +39,8 @@ if ! "$PYTHON" -c "import torch, PIL, numpy" 2>/dev/null; then
 fi
 
 work=$(mktemp -d)
-load_pid=""
 cleanup() {
-  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; fi
+  stop_busy_process
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -51,8 +51,7 @@ train=(train --dataset camvid --root "$ROOT" --model attention_unet --width 8 --
 "$SEGRUN" "${train[@]}" --epochs 1 --out "$work/warm" >/dev/null
 rm -rf "$work/warm"
 if [ "$LOAD" = 1 ]; then
-  timeout 3600 sh -c 'while :; do :; done' &
-  load_pid=$!
+  start_busy_process
 fi
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')

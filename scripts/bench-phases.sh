@@ -10,6 +10,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/lib/busy_process.sh
 SEGRUN=build/segrun
 ROOT=""
 EPOCHS=2
@@ -31,9 +32,8 @@ done
 [ -x "$SEGRUN" ] || { echo "no segrun at $SEGRUN (run make build first)" >&2; exit 2; }
 
 work=$(mktemp -d)
-load_pid=""
 cleanup() {
-  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; fi
+  stop_busy_process
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -47,8 +47,7 @@ if [ "$OLD" = 1 ]; then
   train+=(--loader-threads 2)
 fi
 if [ "$LOAD" = 1 ]; then
-  timeout 3600 sh -c 'while :; do :; done' &
-  load_pid=$!
+  start_busy_process
 fi
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -11,6 +11,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/lib/busy_process.sh
 SEGRUN=build/segrun
 PYTHON=${PYTHON:-/usr/bin/python3}
 ROUNDS=5
@@ -36,15 +37,13 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
 fi
 
 results=$(mktemp)
-load_pid=""
 cleanup() {
-  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; fi
+  stop_busy_process
   rm -f "$results"
 }
 trap cleanup EXIT
 if [ "$LOAD" = 1 ]; then
-  timeout 3600 sh -c 'while :; do :; done' &
-  load_pid=$!
+  start_busy_process
 fi
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')

@@ -10,6 +10,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+source scripts/lib/busy_process.sh
 SEGRUN=build/segrun
 ROUNDS=2
 SETTINGS=()
@@ -26,9 +27,8 @@ done
 [ ${#SETTINGS[@]} -gt 0 ] || SETTINGS=(OMP_WAIT_POLICY=passive GOMP_SPINCOUNT=300 GOMP_SPINCOUNT=1000 GOMP_SPINCOUNT=3000)
 
 work=$(mktemp -d)
-load_pid=""
 cleanup() {
-  if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null || true; wait "$load_pid" 2>/dev/null || true; fi
+  stop_busy_process
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -53,8 +53,7 @@ echo "| load | setting | demo-size epoch s | step ms (256x128) |"
 echo "|---|---|---|---|"
 for load in none busy; do
   if [ "$load" = busy ]; then
-    timeout 3600 sh -c 'while :; do :; done' &
-    load_pid=$!
+    start_busy_process
   fi
   for round in $(seq "$ROUNDS"); do
     for setting in "${SETTINGS[@]}"; do
