@@ -86,22 +86,6 @@ __device__ __forceinline__ T block_sum(T v) {
   return v;
 }
 
-inline std::string dtype_label(DType dt) {
-  switch (dt) {
-    case DType::F32:
-      return "f32";
-    case DType::F64:
-      return "f64";
-    case DType::F16:
-      return "f16";
-    case DType::I32:
-      return "i32";
-    case DType::U8:
-      return "u8";
-  }
-  return "?";
-}
-
 // Calls f(T{}) with T = float or __half; CUDA kernels store f32 or f16 only.
 template <typename F>
 void dispatch_storage(DType dt, const char* op, F&& f) {
@@ -110,7 +94,7 @@ void dispatch_storage(DType dt, const char* op, F&& f) {
   } else if (dt == DType::F16) {
     f(__half{});
   } else {
-    throw std::invalid_argument(std::string(op) + ": cuda kernels take f32 or f16 tensors, got " + dtype_label(dt));
+    throw std::invalid_argument(std::string(op) + ": cuda kernels take f32 or f16 tensors, got " + dtype_name(dt));
   }
 }
 

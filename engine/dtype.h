@@ -9,7 +9,22 @@ namespace segrun {
 enum class DType : uint8_t { F32, F64, F16, I32, U8 };
 
 size_t dtype_size(DType t);
-const char* dtype_name(DType t);
+// Inline, so that the CUDA library (which uses engine headers only) names dtypes the same way.
+inline const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::F32:
+      return "f32";
+    case DType::F64:
+      return "f64";
+    case DType::F16:
+      return "f16";
+    case DType::I32:
+      return "i32";
+    case DType::U8:
+      return "u8";
+  }
+  return "?";
+}
 inline bool is_floating(DType t) {
   return t == DType::F32 || t == DType::F64 || t == DType::F16;
 }

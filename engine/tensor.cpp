@@ -36,22 +36,6 @@ size_t dtype_size(DType t) {
   return 0;
 }
 
-const char* dtype_name(DType t) {
-  switch (t) {
-    case DType::F32:
-      return "f32";
-    case DType::F64:
-      return "f64";
-    case DType::F16:
-      return "f16";
-    case DType::I32:
-      return "i32";
-    case DType::U8:
-      return "u8";
-  }
-  return "?";
-}
-
 std::string Device::str() const {
   return is_cpu() ? "cpu" : "cuda:" + std::to_string(index);
 }
@@ -103,10 +87,13 @@ const DeviceAllocator* cuda_allocator() {
 namespace {
 // glibc returns large freed blocks to the kernel at once, so every new activation of a training
 // step page-faults afresh (tens of ms per 8 MiB here). Keeping them in the heap makes reuse free.
+// Blocks above 32 MiB (a 4x256x512x64 f32 activation is 32 MiB and a little more) are always
+// mapped afresh however high the mmap threshold, so no block is mapped on its own at all.
 void keep_freed_memory_in_heap() {
   static std::once_flag once;
   std::call_once(once, [] {
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
   });
 }

@@ -44,7 +44,7 @@ std::vector<Tensor> shifted(const OpCase& c, const std::vector<Tensor>& inputs, 
     out[k] = inputs[k].detach().clone();
     double* p = out[k].data<double>();
     const double* v = directions[k].data<double>();
-    for (int64_t i = 0; i < out[k].numel(); ++i) p[i] += step * v[i];
+    for (int64_t i = 0, n = out[k].numel(); i < n; ++i) p[i] += step * v[i];
   }
   return out;
 }
@@ -63,11 +63,11 @@ GradCheckResult directional_gradcheck(const OpCase& c, const std::vector<Tensor>
       if (!c.inputs[k].differentiable()) continue;
       directions[k] = Tensor::empty(inputs[k].shape(), DType::F64);
       double* v = directions[k].data<double>();
-      for (int64_t i = 0; i < inputs[k].numel(); ++i) v[i] = vgen.next_unit() < 0.5 ? -1.0 : 1.0;
+      for (int64_t i = 0, n = inputs[k].numel(); i < n; ++i) v[i] = vgen.next_unit() < 0.5 ? -1.0 : 1.0;
       const Tensor g = inputs[k].grad();
       if (!g.defined()) continue;
       const double* pg = g.data<double>();
-      for (int64_t i = 0; i < g.numel(); ++i) {
+      for (int64_t i = 0, n = g.numel(); i < n; ++i) {
         analytic += pg[i] * v[i];
         grad_sq += pg[i] * pg[i];
       }

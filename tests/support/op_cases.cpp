@@ -17,7 +17,7 @@ std::vector<Tensor> make_inputs(const OpCase& c, DType dtype, Device device, uin
   for (const InputSpec& spec : c.inputs) {
     if (spec.kind == InputSpec::Kind::Labels) {
       Tensor t = Tensor::empty(spec.shape, DType::I32);
-      for (int64_t i = 0; i < t.numel(); ++i) {
+      for (int64_t i = 0, n = t.numel(); i < n; ++i) {
         const bool ignored = gen.next_unit() < 0.1;
         t.data<int32_t>()[i] =
             ignored ? 255 : static_cast<int32_t>(gen.next_below(static_cast<uint64_t>(spec.classes)));
