@@ -2,7 +2,6 @@
 
 #include "cuda/check.h"
 #include "cuda/column_sums.cuh"
-#include "cuda/context.h"
 #include "cuda/kernels.cuh"
 #include "cuda/reduce.h"
 
@@ -90,24 +89,32 @@ __global__ void broadcast_scalar_kernel(const T* value, float multiplier, T* out
 
 }  // namespace
 
-void sum_to(DType dt, const void* g, void* out, const ReduceShape& shape, cudaStream_t stream) {
-  int64_t outputs = 1, summed = 1;
-  for (int d = 0; d < shape.rank; ++d) {
-    outputs *= shape.out[d];
-    if (shape.out[d] == 1) summed *= shape.in[d];
-  }
+namespace {
+int64_t summed_count(const ReduceShape& s) {
+  int64_t summed = 1;
+  for (int d = 0; d < s.rank; ++d)
+    if (s.out[d] == 1) summed *= s.in[d];
+  return summed;
+}
+}  // namespace
+
+int64_t sum_to_scratch_floats(const ReduceShape& shape) {
+  const int64_t cols = kept_trailing_columns(shape), summed = summed_count(shape);
+  return cols > 0 && summed > 1 ? column_sums_scratch(summed, cols, 1) : 0;
+}
+
+void sum_to(DType dt, const void* g, void* out, const ReduceShape& shape, float* scratch, cudaStream_t stream) {
+  int64_t outputs = 1;
+  for (int d = 0; d < shape.rank; ++d) outputs *= shape.out[d];
+  const int64_t summed = summed_count(shape);
   if (outputs == 0) return;
   const int64_t cols = kept_trailing_columns(shape);
   if (cols > 0 && summed > 1) {
-    // Coalesced two-stage column sums, the partials in a pool buffer freed in stream order.
-    struct PoolBuffer {
-      void* ptr;
-      ~PoolBuffer() { context().release(ptr); }
-    } scratch{context().allocate(static_cast<size_t>(column_sums_scratch(summed, cols, 1)) * sizeof(float))};
+    // Coalesced two-stage column sums (cuda/column_sums.cuh).
     dispatch_storage(dt, "sum_to", [&](auto tag) {
       using T = decltype(tag);
       column_sums<1>(summed, cols, Element<T>{static_cast<const T*>(g), cols}, StoreSum<T>{static_cast<T*>(out)},
-                     static_cast<float*>(scratch.ptr), stream);
+                     scratch, stream);
     });
     return;
   }

@@ -18,7 +18,11 @@ struct ReduceShape {
   int64_t out[kMaxRank] = {};
 };
 
-void sum_to(DType dt, const void* g, void* out, const ReduceShape& shape, cudaStream_t stream);
+// A shape that keeps its trailing dims whole and sums the leading ones (a per-channel gradient)
+// runs as coalesced column sums, with `scratch` of sum_to_scratch_floats(shape) floats (0
+// for other shapes, whose scratch may be null).
+int64_t sum_to_scratch_floats(const ReduceShape& shape);
+void sum_to(DType dt, const void* g, void* out, const ReduceShape& shape, float* scratch, cudaStream_t stream);
 
 // out[0] = sum of x[0..n) in dt, accumulated in f32 in a fixed order; `scratch` holds
 // kSumScratchFloats floats.

@@ -57,7 +57,7 @@ AdamW::AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const
   }
   if (scaling.enabled && device.is_cuda() && first.dtype() == DType::F32) {
     values_f16_ = Tensor::empty({total}, DType::F16, device);
-    cast_into(values_f16_, values_);
+    refresh_half_copy();
     int64_t offset = 0;
     for (const Tensor& p : params_) {
       register_half_copy(p, view_of(values_f16_, offset, p.shape()));
@@ -75,8 +75,11 @@ AdamW::~AdamW() {
   for (const Tensor& p : params_) unregister_half_copy(p);
 }
 
-void AdamW::zero_grad() {
+void AdamW::refresh_half_copy() {
   if (values_f16_.defined()) cast_into(values_f16_, values_);
+}
+
+void AdamW::zero_grad() {
   grads_.zero_();
   for (size_t i = 0; i < params_.size(); ++i) params_[i].set_grad(grad_views_[i]);
 }
@@ -199,6 +202,7 @@ void AdamW::load_state(const TensorFile& file, const std::string& optimizer_pref
   slots[kOptimSkippedSteps] = skipped;
   state_.copy_from(fresh);
   loss_scale_.copy_from(Tensor::from_vector(std::vector<float>{static_cast<float>(next_scale)}, {1}));
+  refresh_half_copy();  // the checkpoint's weights were loaded into the model just before
 }
 
 StepLR::StepLR(double base_lr, int64_t step_size, double gamma)

@@ -53,8 +53,10 @@ class AdamW {
   // Moves every parameter (all of one floating dtype, f32 on CUDA, on one device) into the flat
   // buffer, values kept. Build it after Module::to, and do not move or cast the module after.
   // With loss scaling (AMP) on the GPU it also keeps an f16 copy of the weights, which the
-  // AdamW kernel rewrites at every step and zero_grad() refreshes (so weights loaded from a
-  // checkpoint reach it too); autocast convolutions read it instead of casting (nn/autocast.h).
+  // AdamW kernel rewrites at every step; autocast convolutions read it instead of casting
+  // (nn/autocast.h). Weights written behind the optimiser's back reach the copy through
+  // load_state() (a checkpoint's model and optimiser are loaded together) or
+  // refresh_half_copy().
   AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const AdamWOptions& options = {},
         const LossScalerOptions& scaling = {});
   ~AdamW();
@@ -65,6 +67,8 @@ class AdamW {
   // accumulates there. Every parameter takes part in every step: one that received no
   // gradient has a zero gradient (its weight still decays); both models use every parameter.
   void zero_grad();
+  // Recasts the f16 copy (if any) from the weights, after they were written directly.
+  void refresh_half_copy();
   // loss times the current loss scale, multiplied on the device; the loss itself without scaling.
   Tensor scale_loss(const Tensor& loss) const;
   // Gradient check and norm, clipping at clip_norm, AdamW (skipped on inf/NaN), loss-scale

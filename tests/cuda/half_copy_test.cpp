@@ -1,7 +1,7 @@
 // The optimiser's f16 copy of the weights under AMP (nn/optim.h, nn/autocast.h): it holds the
 // masters' values rounded to f16 after construction, after every step (written by the AdamW
-// kernel) and after zero_grad() (which picks up weights changed behind the optimiser's back),
-// and it is forgotten with the optimiser.
+// kernel) and after refresh_half_copy() (weights changed behind the optimiser's back), and it
+// is forgotten with the optimiser.
 #include <doctest/doctest.h>
 
 #include <vector>
@@ -44,8 +44,8 @@ TEST_CASE("the AMP optimiser keeps an f16 copy of its weights that tracks every 
     check_copy_matches(b);
 
     Tensor changed = gen.uniform({5, 3, 3, 4}, -1.0, 1.0).to(Device::cuda());
-    a.detach().copy_from(changed);  // as loading a checkpoint does
-    optimizer.zero_grad();
+    a.detach().copy_from(changed);  // as loading a checkpoint's model does
+    optimizer.refresh_half_copy();
     check_copy_matches(a);
 
     // An autocast convolution reads the copy: its f16 weight is the copy's values.

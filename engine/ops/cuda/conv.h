@@ -3,9 +3,9 @@
 // and bias gradient through the elementwise and reduction kernels.
 #include "cuda/conv.h"
 #include "cuda/elementwise.h"
-#include "cuda/reduce.h"
 #include "engine/kernel_types.h"
 #include "engine/ops/cuda/common.h"
+#include "engine/ops/cuda/reduce.h"
 
 namespace segrun::cuda_ops {
 
@@ -52,7 +52,7 @@ inline void bias_grad(const Tensor& gy, int64_t channels, Tensor& gb) {
   s.rank = 2;
   s.in[0] = gy.numel() / channels, s.in[1] = channels;
   s.out[0] = 1, s.out[1] = channels;
-  cuda::sum_to(gy.dtype(), gy.raw_data(), gb.raw_data(), s, stream());
+  sum_to(gy, s, gb);
 }
 
 }  // namespace segrun::cuda_ops

@@ -5,6 +5,14 @@
 
 namespace segrun::cuda_ops {
 
+// out = g summed to s.out, with the scratch the launcher asks for.
+inline void sum_to(const Tensor& g, const cuda::ReduceShape& s, Tensor& out) {
+  const int64_t scratch_floats = cuda::sum_to_scratch_floats(s);
+  Tensor scratch = scratch_floats > 0 ? device_floats(scratch_floats) : Tensor();
+  cuda::sum_to(g.dtype(), g.raw_data(), out.raw_data(), s, scratch_floats > 0 ? scratch.data<float>() : nullptr,
+               stream());
+}
+
 // out (shape `aligned`, right-aligned to g's rank) = g summed over the broadcast dims.
 inline void sum_to(const Tensor& g, const Shape& aligned, Tensor& out) {
   cuda::ReduceShape s;
@@ -13,7 +21,7 @@ inline void sum_to(const Tensor& g, const Shape& aligned, Tensor& out) {
     s.in[d] = g.size(d);
     s.out[d] = aligned[static_cast<size_t>(d)];
   }
-  cuda::sum_to(g.dtype(), g.raw_data(), out.raw_data(), s, stream());
+  sum_to(g, s, out);
 }
 
 inline Tensor sum_all(const Tensor& x) {
