@@ -83,12 +83,13 @@ __global__ void running_stats_kernel(NormArgs a, const void* running_mean, const
 
 template <typename T, typename Index>
 __global__ void normalize_kernel(NormArgs a, const T* x, const void* weight, const void* bias, const float* mean,
-                                 const float* invstd, T* y) {
+                                 const float* invstd, const T* residual, T* y) {
   const Index n = static_cast<Index>(a.rows * a.c), c = static_cast<Index>(a.c);
   SEGRUN_GRID_LOOP_AS(Index, i, n) {
     const Index ch = i % c;
     const float xhat = (to_float(x[i]) - mean[ch]) * invstd[ch];
-    const float v = xhat * param_or(a.param_dt, weight, ch, 1.0f) + param_or(a.param_dt, bias, ch, 0.0f);
+    float v = xhat * param_or(a.param_dt, weight, ch, 1.0f) + param_or(a.param_dt, bias, ch, 0.0f);
+    if (residual) v += to_float(residual[i]);
     y[i] = from_float<T>(a.relu ? fmaxf(v, 0.0f) : v);
   }
 }
@@ -130,17 +131,19 @@ struct StoreGradientSums {
 };
 
 // Training: gx = w invstd (gy - sum_g/M - xhat sum_gxhat/M), M = rows (the batch statistics
-// depend on x). Evaluation: gx = gy w invstd.
+// depend on x). Evaluation: gx = gy w invstd. The residual's gradient is the incoming gy.
 template <typename T, typename Index>
 __global__ void backward_input_kernel(NormArgs a, bool training, const T* x, const T* relu_out, const T* gy,
                                       const void* weight, const float* mean, const float* invstd, const float* sums,
-                                      T* gx) {
+                                      T* gx, T* gresidual) {
   const float inv_rows = 1.0f / static_cast<float>(a.rows);
   const Index n = static_cast<Index>(a.rows * a.c), c = static_cast<Index>(a.c);
   SEGRUN_GRID_LOOP_AS(Index, i, n) {
+    float g = incoming(gy, relu_out, i);
+    if (gresidual) gresidual[i] = from_float<T>(g);
+    if (!gx) continue;
     const Index ch = i % c;
     const float scale = param_or(a.param_dt, weight, ch, 1.0f) * invstd[ch];
-    float g = incoming(gy, relu_out, i);
     if (training) {
       const float xhat = (to_float(x[i]) - mean[ch]) * invstd[ch];
       g -= (sums[ch] + xhat * sums[c + ch]) * inv_rows;
@@ -151,10 +154,10 @@ __global__ void backward_input_kernel(NormArgs a, bool training, const T* x, con
 
 template <typename T>
 void normalize(const NormArgs& a, const void* x, const void* weight, const void* bias, const float* mean,
-               const float* invstd, void* y, cudaStream_t stream) {
+               const float* invstd, const void* residual, void* y, cudaStream_t stream) {
   dispatch_index(a.rows * a.c, [&](auto index) {
     normalize_kernel<T, decltype(index)><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(
-        a, static_cast<const T*>(x), weight, bias, mean, invstd, static_cast<T*>(y));
+        a, static_cast<const T*>(x), weight, bias, mean, invstd, static_cast<const T*>(residual), static_cast<T*>(y));
   });
   SEGRUN_CUDA_CHECK_LAUNCH("normalize_kernel");
 }
@@ -166,8 +169,8 @@ int64_t batch_norm_scratch_floats(const NormArgs& a) {
 }
 
 void batch_norm_forward_training(const NormArgs& a, const void* x, const void* weight, const void* bias,
-                                 void* running_mean, void* running_var, float* save_mean, float* save_invstd, void* y,
-                                 float* scratch, cudaStream_t stream) {
+                                 void* running_mean, void* running_var, const void* residual, float* save_mean,
+                                 float* save_invstd, void* y, float* scratch, cudaStream_t stream) {
   if (a.c == 0 || a.rows == 0) return;
   dispatch_storage(a.dt, "batch_norm2d", [&](auto tag) {
     using T = decltype(tag);
@@ -176,24 +179,25 @@ void batch_norm_forward_training(const NormArgs& a, const void* x, const void* w
     column_sums<1>(a.rows, a.c, XValue<T>{xt, a.c}, StoreMean{inv_rows, save_mean}, scratch, stream);
     column_sums<1>(a.rows, a.c, SquaredDeviation<T>{xt, a.c, save_mean},
                    StoreVariance{a, save_mean, save_invstd, running_mean, running_var}, scratch, stream);
-    normalize<T>(a, x, weight, bias, save_mean, save_invstd, y, stream);
+    normalize<T>(a, x, weight, bias, save_mean, save_invstd, residual, y, stream);
   });
 }
 
 void batch_norm_forward_eval(const NormArgs& a, const void* x, const void* weight, const void* bias,
-                             const void* running_mean, const void* running_var, float* save_mean, float* save_invstd,
-                             void* y, cudaStream_t stream) {
+                             const void* running_mean, const void* running_var, const void* residual, float* save_mean,
+                             float* save_invstd, void* y, cudaStream_t stream) {
   if (a.c == 0) return;
   running_stats_kernel<<<blocks_for(a.c), kThreads, 0, stream>>>(a, running_mean, running_var, save_mean, save_invstd);
   SEGRUN_CUDA_CHECK_LAUNCH("running_stats_kernel");
   if (a.rows == 0) return;
-  dispatch_storage(a.dt, "batch_norm2d",
-                   [&](auto tag) { normalize<decltype(tag)>(a, x, weight, bias, save_mean, save_invstd, y, stream); });
+  dispatch_storage(a.dt, "batch_norm2d", [&](auto tag) {
+    normalize<decltype(tag)>(a, x, weight, bias, save_mean, save_invstd, residual, y, stream);
+  });
 }
 
 void batch_norm_backward(const NormArgs& a, bool training, const void* x, const void* y, const void* gy,
                          const void* weight, const float* save_mean, const float* save_invstd, void* gx, void* gweight,
-                         void* gbias, float* scratch, cudaStream_t stream) {
+                         void* gbias, void* gresidual, float* scratch, cudaStream_t stream) {
   if (a.c == 0 || a.rows == 0) return;
   float* sums = scratch;
   float* partials = scratch + 2 * a.c;
@@ -204,10 +208,11 @@ void batch_norm_backward(const NormArgs& a, bool training, const void* x, const 
     const T* relu_out = a.relu ? static_cast<const T*>(y) : nullptr;
     column_sums<2>(a.rows, a.c, GradientSums<T>{xt, relu_out, gt, a.c, save_mean, save_invstd},
                    StoreGradientSums{a, sums, gweight, gbias}, partials, stream);
-    if (!gx) return;
+    if (!gx && !gresidual) return;
     dispatch_index(a.rows * a.c, [&](auto index) {
       backward_input_kernel<T, decltype(index)><<<blocks_for(a.rows * a.c), kThreads, 0, stream>>>(
-          a, training, xt, relu_out, gt, weight, save_mean, save_invstd, sums, static_cast<T*>(gx));
+          a, training, xt, relu_out, gt, weight, save_mean, save_invstd, sums, static_cast<T*>(gx),
+          static_cast<T*>(gresidual));
     });
     SEGRUN_CUDA_CHECK_LAUNCH("backward_input_kernel");
   });

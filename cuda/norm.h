@@ -15,27 +15,29 @@ struct NormArgs {
   DType param_dt = DType::F32;
   int64_t rows = 0, c = 0;
   float momentum = 0.1f, eps = 1e-5f;
-  bool relu = false;  // y = max(0, normalised): batch_norm2d_relu
+  bool relu = false;  // y = max(0, normalised [+ residual]): batch_norm2d_relu, batch_norm2d_add_relu
 };
 
 // Training: batch mean and biased variance per channel into save_mean / save_invstd (c floats
 // each); running_mean/var (may be null) become (1-momentum) r + momentum * batch statistic,
-// with the unbiased variance; y = (x - mean) * invstd * weight + bias.
+// with the unbiased variance; y = (x - mean) * invstd * weight + bias [+ residual].
+// `residual` (may be null) has x's storage type and shape.
 // Per-channel sums run in two coalesced stages over the whole GPU (cuda/column_sums.cuh);
 // `scratch` holds batch_norm_scratch_floats(a) floats, for the forward pass and the backward.
 int64_t batch_norm_scratch_floats(const NormArgs& a);
 void batch_norm_forward_training(const NormArgs& a, const void* x, const void* weight, const void* bias,
-                                 void* running_mean, void* running_var, float* save_mean, float* save_invstd, void* y,
-                                 float* scratch, cudaStream_t stream);
+                                 void* running_mean, void* running_var, const void* residual, float* save_mean,
+                                 float* save_invstd, void* y, float* scratch, cudaStream_t stream);
 // Evaluation: normalises with the running statistics (also written to save_mean/save_invstd
 // for the backward pass).
 void batch_norm_forward_eval(const NormArgs& a, const void* x, const void* weight, const void* bias,
-                             const void* running_mean, const void* running_var, float* save_mean, float* save_invstd,
-                             void* y, cudaStream_t stream);
-// gx (may be null), gweight and gbias (may be null, param_dt). With a.relu, y is the forward
-// output and gy counts only where y > 0 (the ReLU's gradient); y is unused otherwise.
+                             const void* running_mean, const void* running_var, const void* residual, float* save_mean,
+                             float* save_invstd, void* y, cudaStream_t stream);
+// gx, gweight, gbias (param_dt) and gresidual: each may be null. With a.relu, y is the forward
+// output and gy counts only where y > 0 (the ReLU's gradient); y is unused otherwise. The
+// residual's gradient is that counted gy itself.
 void batch_norm_backward(const NormArgs& a, bool training, const void* x, const void* y, const void* gy,
                          const void* weight, const float* save_mean, const float* save_invstd, void* gx, void* gweight,
-                         void* gbias, float* scratch, cudaStream_t stream);
+                         void* gbias, void* gresidual, float* scratch, cudaStream_t stream);
 
 }  // namespace segrun::cuda

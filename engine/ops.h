@@ -4,6 +4,7 @@
 #include "engine/ops/concat.h"
 #include "engine/ops/conv.h"
 #include "engine/ops/elementwise.h"
+#include "engine/ops/gate.h"
 #include "engine/ops/norm.h"
 #include "engine/ops/optim.h"
 #include "engine/ops/pool.h"

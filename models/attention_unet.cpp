@@ -41,9 +41,11 @@ Tensor AttentionGate::forward(const Tensor& g, const Tensor& x) {
   SEGRUN_CHECK_ARG(
       g.dim() == 4 && x.dim() == 4 && g.size(0) == x.size(0) && g.size(1) == x.size(1) && g.size(2) == x.size(2),
       "attention_gate: gate ", g.str(), " and skip ", x.str(), " must share N, H and W");
-  Tensor a = relu(add(bn_g_->forward(w_g_->forward(g)), bn_x_->forward(w_x_->forward(x))));
-  Tensor alpha = sigmoid(bn_psi_->forward(psi_->forward(a)));
-  return mul(x, alpha);  // alpha (N,H,W,1) broadcast over the skip's channels
+  // a = relu(bn_g(w_g g) + bn_x(w_x x)); out = x * sigmoid(bn_psi(psi a)), the coefficient
+  // (N,H,W,1) broadcast over the skip's channels. Both steps are fused ops on the GPU.
+  Tensor skip_projection = bn_x_->forward(w_x_->forward(x));
+  Tensor a = bn_g_->forward_add_relu(w_g_->forward(g), skip_projection);
+  return sigmoid_gate(x, bn_psi_->forward(psi_->forward(a)));
 }
 
 AttentionUNet::AttentionUNet(int64_t in_channels, int64_t classes, int64_t width, Generator& gen)

@@ -35,9 +35,8 @@ BasicBlock::BasicBlock(int64_t in_channels, int64_t out_channels, int stride, in
 
 Tensor BasicBlock::forward(const Tensor& x) {
   Tensor h = bn1_->forward_relu(conv1_->forward(x));
-  h = bn2_->forward(conv2_->forward(h));
   Tensor identity = downsample_ ? down_bn_->forward(down_conv_->forward(x)) : x;
-  return relu(add(h, identity));
+  return bn2_->forward_add_relu(conv2_->forward(h), identity);
 }
 
 ResLayer::ResLayer(int64_t in_channels, int64_t out_channels, int blocks, int stride, int dilation, Generator& gen) {

@@ -82,6 +82,13 @@ Tensor BatchNorm2d::forward_relu(const Tensor& x) {
   return out;
 }
 
+Tensor BatchNorm2d::forward_add_relu(const Tensor& x, const Tensor& residual) {
+  Tensor out =
+      batch_norm2d_add_relu(x, weight_, bias_, running_mean_, running_var_, residual, is_training(), momentum_, eps_);
+  if (is_training()) ++num_batches_tracked_.data<int32_t>()[0];
+  return out;
+}
+
 int64_t BatchNorm2d::batches_tracked() const {
   return num_batches_tracked_.data<int32_t>()[0];
 }

@@ -51,6 +51,8 @@ class BatchNorm2d : public Module {
   Tensor forward(const Tensor& x);
   // relu(forward(x)) as one op (batch_norm2d_relu: fused kernels on the GPU).
   Tensor forward_relu(const Tensor& x);
+  // relu(forward(x) + residual) as one op (batch_norm2d_add_relu).
+  Tensor forward_add_relu(const Tensor& x, const Tensor& residual);
   int64_t batches_tracked() const;
 
  private:

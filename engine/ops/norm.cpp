@@ -120,4 +120,20 @@ Tensor batch_norm2d_relu(const Tensor& x, const Tensor& weight, const Tensor& bi
   return relu(batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps));
 }
 
+Tensor batch_norm2d_add_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                             Tensor running_var, const Tensor& residual, bool training, double momentum, double eps) {
+  check_inputs(x, weight, bias, running_mean, running_var, training);
+  check_defined(residual, "batch_norm2d_add_relu", "residual");
+  check_same_device_dtype(x, residual, "batch_norm2d_add_relu");
+  SEGRUN_CHECK_ARG(residual.shape() == x.shape(), "batch_norm2d_add_relu: residual ", residual.str(),
+                   " does not match input ", x.str());
+  SEGRUN_ON_CUDA(x, return cuda_ops::batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps,
+                                                  true, residual)) {
+    require_cpu("batch_norm2d_add_relu", x);
+  }
+  // Operand order matters to the bit: backward visits the normalised branch first, which fixes
+  // the order in which gradients reaching a shared input (a block's input) are summed.
+  return relu(add(batch_norm2d(x, weight, bias, running_mean, running_var, training, momentum, eps), residual));
+}
+
 }  // namespace segrun

@@ -18,4 +18,13 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, T
 Tensor batch_norm2d_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
                          Tensor running_var, bool training, double momentum = 0.1, double eps = 1e-5);
 
+// relu(batch_norm2d(x, ...) + residual), residual with x's shape, dtype and device: the end of
+// a ResNet basic block (the residual is its shortcut) and the sum of the attention gate's two
+// projections. On the GPU it is one node like batch_norm2d_relu: the normalisation adds the
+// residual before rectifying, and the backward pass hands the masked gradient to the residual
+// as it is. On the CPU it is the composition itself.
+Tensor batch_norm2d_add_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, Tensor running_mean,
+                             Tensor running_var, const Tensor& residual, bool training, double momentum = 0.1,
+                             double eps = 1e-5);
+
 }  // namespace segrun

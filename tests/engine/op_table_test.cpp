@@ -14,6 +14,8 @@ TEST_CASE("every op is in the op-case table") {
                                           "conv_transpose2d",
                                           "batch_norm2d",
                                           "batch_norm2d_relu",
+                                          "batch_norm2d_add_relu",
+                                          "sigmoid_gate",
                                           "relu",
                                           "sigmoid",
                                           "add",

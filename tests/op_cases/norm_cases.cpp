@@ -41,6 +41,25 @@ OpCase real_size_bn_relu_case(const std::string& name, const Shape& x_shape) {
   c.grad_tol = 1e-4;
   return c;
 }
+
+// batch_norm2d_add_relu: the inputs of batch_norm2d_relu and a residual of x's shape, which
+// the gradient check differentiates too. The ReLU's kink needs the same care as above.
+OpCase bn_add_relu_case(const std::string& name, const Shape& x_shape, bool training) {
+  std::vector<In> inputs = bn_inputs(x_shape);
+  inputs.push_back(In::uniform(x_shape));
+  OpCase c{"batch_norm2d_add_relu", name, inputs, [training](const std::vector<Tensor>& x) {
+             return batch_norm2d_add_relu(x[0], x[1], x[2], x[3].clone(), x[4].clone(), x[5], training);
+           }};
+  c.f16_tol = kF16Normalised;
+  return c;
+}
+
+OpCase real_size_bn_add_relu_case(const std::string& name, const Shape& x_shape) {
+  OpCase c = real_size(bn_add_relu_case(name, x_shape, true));
+  c.fd_step = 1e-8;
+  c.grad_tol = 1e-4;
+  return c;
+}
 }  // namespace
 
 SEGRUN_OP_CASES(norm) {
@@ -56,7 +75,11 @@ SEGRUN_OP_CASES(norm) {
       real_size(bn_case("real size: training, 40 channels (a partial column tile), 2x64x96x40", {2, 64, 96, 40}, true)),
       bn_relu_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
       bn_relu_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
-      real_size_bn_relu_case("real size: training, 4x256x512x64", real64)};
+      real_size_bn_relu_case("real size: training, 4x256x512x64", real64),
+      bn_add_relu_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
+      bn_add_relu_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
+      real_size_bn_add_relu_case("real size: training, 4x256x512x32 (the first attention gate)",
+                                 {kRealBatch, kRealHeight, kRealWidth, 32})};
 }
 
 }  // namespace segrun::testing
