@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,9 +51,18 @@ bool sync_after_each_launch() {
   return enabled;
 }
 
+namespace {
+// The context once its constructor has finished. sync_check runs after the library calls of that
+// constructor too, and asking context() for the instance it is still building would wait on
+// its own initialisation forever.
+std::atomic<CudaContext*> g_built_context{nullptr};
+}  // namespace
+
 void sync_check(const char* op, const char* file, int line) {
+  if (!sync_after_each_launch()) return;
   // Nothing runs while a graph records, and waiting would invalidate the recording.
-  if (!sync_after_each_launch() || context().capturing()) return;
+  const CudaContext* ctx = g_built_context.load();
+  if (ctx && ctx->capturing()) return;
   const cudaError_t status = cudaDeviceSynchronize();
   if (status != cudaSuccess) throw_cuda_error(status, op, file, line);
 }
@@ -121,11 +131,16 @@ void* CudaContext::workspace(size_t bytes) {
       throw std::runtime_error("cuda: the convolution workspace grows to " + std::to_string(bytes) +
                                " bytes while recording a CUDA graph");
     }
-    if (workspace_) release(workspace_);
+    if (workspace_ && recordings_ != workspace_recordings_) {
+      retired_workspaces_.push_back(workspace_);
+    } else if (workspace_) {
+      release(workspace_);
+    }
     workspace_ = nullptr;
     workspace_bytes_ = 0;
     workspace_ = allocate(bytes);
     workspace_bytes_ = bytes;
+    workspace_recordings_ = recordings_;
   }
   return workspace_;
 }
@@ -179,6 +194,7 @@ void CudaContext::start_capture_tracking() {
 
 CaptureTracking CudaContext::stop_capture_tracking() {
   capturing_ = false;
+  ++recordings_;
   const CaptureTracking t{captured_allocations_.size(), released_while_capturing_.size()};
   captured_allocations_.clear();
   const std::vector<void*> deferred = std::move(released_while_capturing_);
@@ -187,28 +203,41 @@ CaptureTracking CudaContext::stop_capture_tracking() {
   return t;
 }
 
-int64_t CudaContext::pool_peak_bytes() {
+int64_t CudaContext::memory_peak_bytes() {
   cudaMemPool_t pool = nullptr;
   SEGRUN_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, 0));
-  uint64_t high = 0;
-  SEGRUN_CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &high));
-  return static_cast<int64_t>(high);
+  uint64_t pool_high = 0, graph_high = 0;
+  SEGRUN_CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &pool_high));
+  SEGRUN_CUDA_CHECK(cudaDeviceGetGraphMemAttribute(0, cudaGraphMemAttrUsedMemHigh, &graph_high));
+  return static_cast<int64_t>(pool_high + graph_high);
 }
 
-void CudaContext::reset_pool_peak() {
+void CudaContext::reset_memory_peak() {
   cudaMemPool_t pool = nullptr;
   SEGRUN_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, 0));
-  uint64_t zero = 0;  // the only value the attribute may be set to
+  uint64_t zero = 0;  // the only value either attribute may be set to
   SEGRUN_CUDA_CHECK(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &zero));
+  SEGRUN_CUDA_CHECK(cudaDeviceSetGraphMemAttribute(0, cudaGraphMemAttrUsedMemHigh, &zero));
 }
 
 void CudaContext::synchronize() {
   SEGRUN_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 
+void CudaContext::release_cached_memory() {
+  synchronize();
+  cudaMemPool_t pool = nullptr;
+  SEGRUN_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, 0));
+  SEGRUN_CUDA_CHECK(cudaMemPoolTrimTo(pool, 0));
+}
+
 CudaContext& context() {
   // Never destroyed: tensors released during static destruction must still find it.
-  static CudaContext* const instance = new CudaContext();
+  static CudaContext* const instance = [] {
+    CudaContext* built = new CudaContext();
+    g_built_context.store(built);
+    return built;
+  }();
   return *instance;
 }
 

@@ -40,6 +40,8 @@ class CudaContext {
   // Never throws (called from destructors); a failure is reported on stderr.
   void release(void* ptr) noexcept;
   // Scratch memory valid until the next workspace() call (stream order keeps reuse safe).
+  // When it grows, a block a graph may have recorded since it was made is kept, not freed:
+  // replays of that graph still use it.
   void* workspace(size_t bytes);
 
   // Host to device returns without waiting for the device (see upload); device to host waits
@@ -48,6 +50,8 @@ class CudaContext {
   void copy_device(void* dst, const void* src, size_t bytes);
   void zero(void* dst, size_t bytes);
   void synchronize();
+  // Waits for the stream and returns the pool's unused cached blocks to the driver.
+  void release_cached_memory();
 
   ConvPlanCache& conv_plans() { return conv_plans_; }
 
@@ -57,9 +61,11 @@ class CudaContext {
   void start_capture_tracking();
   CaptureTracking stop_capture_tracking();
 
-  // The pool's high-water mark of memory in use (cudaMemPoolAttrUsedMemHigh), and its reset.
-  int64_t pool_peak_bytes();
-  void reset_pool_peak();
+  // The most device memory in use since the reset: the pool's high-water mark
+  // (cudaMemPoolAttrUsedMemHigh) plus that of the graphs' own allocations
+  // (cudaGraphMemAttrUsedMemHigh), which a replayed step makes outside the pool.
+  int64_t memory_peak_bytes();
+  void reset_memory_peak();
 
  private:
   cudaStream_t stream_ = nullptr;
@@ -69,6 +75,9 @@ class CudaContext {
   void* cublas_workspace_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
+  int64_t recordings_ = 0;            // captures ended so far
+  int64_t workspace_recordings_ = 0;  // ... when workspace_ was made
+  std::vector<void*> retired_workspaces_;
   // Host-to-device copies go through a ring of pinned slots, each marked by an event when its
   // copy has run, so an upload (a training batch) never waits for the queued work before it.
   void upload(void* dst, const void* src, size_t bytes);

@@ -96,7 +96,10 @@ __global__ void add_inplace_kernel(T* dst, const T* src, int64_t n) {
 
 __global__ void cast_kernel(DType sd, const void* src, DType dd, void* dst, int64_t n) {
   SEGRUN_GRID_LOOP(i, n) {
-    const double v = sd == DType::F64 ? static_cast<const double*>(src)[i] : static_cast<double>(load_any(sd, src, i));
+    // f64 and i32 sources are read exactly (a float holds integers only up to 2^24).
+    const double v = sd == DType::F64   ? static_cast<const double*>(src)[i]
+                     : sd == DType::I32 ? static_cast<double>(static_cast<const int32_t*>(src)[i])
+                                        : static_cast<double>(load_any(sd, src, i));
     switch (dd) {
       case DType::F32:
         static_cast<float*>(dst)[i] = static_cast<float>(v);

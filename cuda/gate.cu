@@ -49,9 +49,9 @@ void sigmoid_gate_forward(DType dt, const void* x, const void* logit, void* out,
     using T = decltype(tag);
     dispatch_index(n, [&](auto index) {
       using Index = decltype(index);
-      sigmoid_gate_forward_kernel<T, Index><<<blocks_for(n), kThreads, 0, stream>>>(
-          static_cast<const T*>(x), static_cast<const T*>(logit), static_cast<T*>(out), static_cast<Index>(n),
-          static_cast<Index>(c));
+      sigmoid_gate_forward_kernel<T, Index>
+          <<<blocks_for(n), kThreads, 0, stream>>>(static_cast<const T*>(x), static_cast<const T*>(logit),
+                                                   static_cast<T*>(out), static_cast<Index>(n), static_cast<Index>(c));
     });
   });
   SEGRUN_CUDA_CHECK_LAUNCH("sigmoid_gate_forward_kernel");

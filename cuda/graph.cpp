@@ -34,7 +34,11 @@ std::string outliving_message(size_t count) {
 Graph::Graph(const std::function<void()>& work) {
   CudaContext& ctx = context();
   if (ctx.capturing()) throw CaptureError("cuda graph: recordings cannot nest", true);
-  SEGRUN_CUDA_CHECK(cudaStreamBeginCapture(ctx.stream(), cudaStreamCaptureModeThreadLocal));
+  const cudaError_t began = cudaStreamBeginCapture(ctx.stream(), cudaStreamCaptureModeThreadLocal);
+  if (began != cudaSuccess) {
+    cudaGetLastError();
+    throw CaptureError(std::string("cuda graph: recording cannot start: ") + cudaGetErrorString(began), true);
+  }
   ctx.start_capture_tracking();
   CaptureTracking tracking;
   try {
@@ -60,13 +64,27 @@ Graph::Graph(const std::function<void()>& work) {
   }
   if (!graph)
     throw CaptureError("cuda graph: the recording was invalidated (an operation that cannot be captured)", true);
+  // The graph's allocations come from the driver, not the pool: hand back what the pool keeps
+  // cached from the eager steps, or a step near the memory limit would need it twice.
+  ctx.release_cached_memory();
   // Auto-free: a replay never finds the previous replay's allocations still held.
   const cudaError_t status = cudaGraphInstantiateWithFlags(&exec_, graph, cudaGraphInstantiateFlagAutoFreeOnLaunch);
   cudaGraphDestroy(graph);
   if (status != cudaSuccess) {
     cudaGetLastError();
+    exec_ = nullptr;
     throw CaptureError(std::string("cuda graph: instantiating the recorded step failed: ") + cudaGetErrorString(status),
                        true);
+  }
+  // Maps the graph's memory now, so that a graph too large for the device fails here, where
+  // the caller can go on eagerly, and not at its first replay.
+  const cudaError_t uploaded = cudaGraphUpload(exec_, ctx.stream());
+  if (uploaded != cudaSuccess) {
+    cudaGetLastError();
+    cudaGraphExecDestroy(exec_);
+    exec_ = nullptr;
+    throw CaptureError(
+        std::string("cuda graph: the recorded step does not fit on the device: ") + cudaGetErrorString(uploaded), true);
   }
 }
 

@@ -19,7 +19,9 @@ __global__ void grad_partial_kernel(const float* g, int64_t n, const double* sta
   double squares = 0.0, bad = 0.0;
   SEGRUN_GRID_LOOP(i, n) {
     const float u = g[i] * inv;
-    if (!isfinite(g[i])) bad = 1.0;
+    // The unscaled value, as the CPU checks it: a scale so small that 1/scale overflows f32
+    // makes every gradient non-finite, and the step is skipped.
+    if (!isfinite(u)) bad = 1.0;
     squares += static_cast<double>(u) * u;
   }
   squares = block_sum(squares);
@@ -47,8 +49,9 @@ __global__ void grad_final_kernel(const double* partial, int blocks, double max_
   state[kOptimClipCoef] = found_inf ? 1.0 : fmin(1.0, max_norm / (norm + 1e-6));
 }
 
-// The update of engine/cpu/optim.cpp: the same roundings per element (the constants are
-// rounded from f64 to f32 as there).
+// The update of engine/cpu/optim.cpp: the same operations per element, in f32 (the constants
+// are rounded from f64 to f32 as there). Either compiler may contract a multiply and an add
+// into one FMA, so the two can differ in the last bit.
 __global__ void adamw_kernel(AdamWHyper h, float* theta, const float* g, float* m, float* v, __half* theta_f16,
                              int64_t n, const double* state) {
   if (state[kOptimFoundInf] != 0.0) return;

@@ -21,7 +21,8 @@ __device__ int32_t window_argmax(const T* x, const PoolShape& s, int64_t n, int6
       const int64_t iw = ow * s.stride - s.pad + kw;
       if (iw < 0 || iw >= s.w) continue;
       const float v = to_float(x[((n * s.h + ih) * s.w + iw) * s.c + ch]);
-      if (best_pos < 0 || v > best) {
+      // Strict > keeps the first maximum; a NaN wins over any number, as on the CPU.
+      if (best_pos < 0 || v > best || (isnan(v) && !isnan(best))) {
         best = v;
         best_pos = static_cast<int32_t>(ih * s.w + iw);
       }
@@ -70,7 +71,7 @@ __global__ void global_avg_pool_forward_kernel(int64_t n, int64_t hw, int64_t c,
     const int64_t b = i / c, ch = i % c;
     float acc = 0.0f;
     for (int64_t p = 0; p < hw; ++p) acc += to_float(x[(b * hw + p) * c + ch]);
-    y[i] = from_float<T>(acc / static_cast<float>(hw));
+    y[i] = from_float<T>(hw > 0 ? acc / static_cast<float>(hw) : 0.0f);  // no pixels: 0, as on the CPU
   }
 }
 

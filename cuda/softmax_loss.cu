@@ -36,8 +36,12 @@ __device__ void softmax_row(const T* z, int64_t c, float* m, float* log_sum) {
   *log_sum = logf(s);
 }
 
-// Sums per block in shared memory, then once per block into the global buffer.
-// CE: w_t (-log p_t) and w_t; focal: -alpha (1-p_t)^gamma log p_t and |V|; Dice: I_k, sum p_k, counts.
+// CE: w_t (-log p_t) and w_t; focal: -alpha (1-p_t)^gamma log p_t and |V|; Dice: I_k, sum p_k,
+// counts. The four scalars are summed in registers and reduced once per block. A warp's lanes
+// take consecutive pixels and leave the loop together, so each class's sum p_k is reduced
+// across the warp by shuffles and added to shared memory once per warp (32 lanes adding to one
+// address would take turns); I_t and count_t go by label, to shared memory. Each block then
+// adds its sums to the global buffer once.
 template <typename T>
 __global__ void loss_stats_kernel(SoftmaxLossArgs a, const T* logits, const void* labels, float* stats) {
   extern __shared__ float shared[];
@@ -45,22 +49,42 @@ __global__ void loss_stats_kernel(SoftmaxLossArgs a, const T* logits, const void
   const int64_t used = 4 + 3 * a.classes;
   for (int64_t k = threadIdx.x; k < used; k += blockDim.x) shared[k] = 0.0f;
   __syncthreads();
-  SEGRUN_GRID_LOOP(i, a.pixels) {
-    const int t = pixel_label(a, labels, i);
-    if (t < 0) continue;
-    const T* z = logits + i * a.classes;
-    float m, log_sum;
-    softmax_row(z, a.classes, &m, &log_sum);
-    const float log_pt = to_float(z[t]) - m - log_sum, pt = expf(log_pt);
-    const float wt = a.class_weights ? a.class_weights[t] : 1.0f;
-    atomicAdd(&shared[L.ce_num()], -wt * log_pt);
-    atomicAdd(&shared[L.ce_den()], wt);
-    atomicAdd(&shared[L.focal_sum()], -a.focal_alpha * powf(1.0f - pt, a.focal_gamma) * log_pt);
-    atomicAdd(&shared[L.valid()], 1.0f);
-    if (a.w_dice == 0.0f) continue;
-    for (int64_t k = 0; k < a.classes; ++k) atomicAdd(&shared[L.prob(k)], expf(to_float(z[k]) - m - log_sum));
-    atomicAdd(&shared[L.inter(t)], pt);
-    atomicAdd(&shared[L.count(t)], 1.0f);
+  const int lane = threadIdx.x & 31;
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  float ce_num = 0.0f, ce_den = 0.0f, focal = 0.0f, valid = 0.0f;
+  for (int64_t base = static_cast<int64_t>(blockIdx.x) * blockDim.x + (threadIdx.x - lane); base < a.pixels;
+       base += stride) {
+    const int64_t i = base + lane;
+    const int t = i < a.pixels ? pixel_label(a, labels, i) : -1;
+    const T* z = logits + i * a.classes;  // read only where t >= 0
+    float m = 0.0f, log_sum = 0.0f;
+    if (t >= 0) {
+      softmax_row(z, a.classes, &m, &log_sum);
+      const float log_pt = to_float(z[t]) - m - log_sum, pt = expf(log_pt);
+      const float wt = a.class_weights ? a.class_weights[t] : 1.0f;
+      ce_num -= wt * log_pt;
+      ce_den += wt;
+      focal -= a.focal_alpha * powf(1.0f - pt, a.focal_gamma) * log_pt;
+      valid += 1.0f;
+      if (a.w_dice != 0.0f) {
+        atomicAdd(&shared[L.inter(t)], pt);
+        atomicAdd(&shared[L.count(t)], 1.0f);
+      }
+    }
+    if (a.w_dice == 0.0f) continue;  // the same for every lane
+    for (int64_t k = 0; k < a.classes; ++k) {
+      const float p = warp_sum(t >= 0 ? expf(to_float(z[k]) - m - log_sum) : 0.0f);
+      if (lane == 0) atomicAdd(&shared[L.prob(k)], p);
+    }
+  }
+  // A block's pixel count stays far below 2^24, so its f32 sum is exact.
+  const float block_ce_num = block_sum(ce_num), block_ce_den = block_sum(ce_den);
+  const float block_focal = block_sum(focal), block_valid = block_sum(valid);
+  if (threadIdx.x == 0) {
+    shared[L.ce_num()] = block_ce_num;
+    shared[L.ce_den()] = block_ce_den;
+    shared[L.focal_sum()] = block_focal;
+    shared[L.valid()] = block_valid;
   }
   __syncthreads();
   for (int64_t k = threadIdx.x; k < used; k += blockDim.x)

@@ -13,10 +13,10 @@ CudaInfo cuda_info() {
   return cuda::query_info();
 }
 int64_t cuda_peak_bytes() {
-  return cuda::device_available() ? cuda::context().pool_peak_bytes() : -1;
+  return cuda::device_available() ? cuda::context().memory_peak_bytes() : -1;
 }
 void reset_cuda_peak() {
-  if (cuda::device_available()) cuda::context().reset_pool_peak();
+  if (cuda::device_available()) cuda::context().reset_memory_peak();
 }
 void synchronize_device(const Device& device) {
   if (device.is_cuda()) cuda::context().synchronize();

@@ -21,8 +21,9 @@ int cpu_thread_count();
 // Sets the number of CPU threads the kernels use (0 = leave OpenMP's default).
 void set_cpu_threads(int n);
 
-// The most GPU memory the tensors held at once since the last reset, from the CUDA memory
-// pool's statistics (not host memory); -1 without the CUDA backend or a GPU.
+// The most GPU memory the tensors held at once since the last reset, from the statistics of
+// the CUDA memory pool and of the graphs' allocations (not host memory); -1 without the CUDA
+// backend or a GPU.
 int64_t cuda_peak_bytes();
 void reset_cuda_peak();
 

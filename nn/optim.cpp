@@ -16,6 +16,16 @@ Tensor view_of(const Tensor& flat, int64_t begin, const Shape& shape) {
   return flat.slice(begin, begin + shape_numel(shape)).reshape(shape);
 }
 
+// Every parameter starts at a multiple of this many elements of the flat buffers (256 bytes of
+// f32, 128 of the f16 copy), so the views cuDNN reads and writes keep the alignment of a tensor
+// of their own (its tensor-core kernels want 16 bytes at least). The gaps hold zeros, which no
+// gradient reaches: AdamW keeps them zero and they add nothing to the gradient norm.
+constexpr int64_t kParameterAlignment = 64;
+
+int64_t aligned(int64_t n) {
+  return (n + kParameterAlignment - 1) / kParameterAlignment * kParameterAlignment;
+}
+
 Tensor one_int(int64_t v) {
   return Tensor::from_vector(std::vector<int32_t>{static_cast<int32_t>(v)}, {1});
 }
@@ -30,39 +40,39 @@ AdamW::AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const
                    "AdamW: loss scaling needs init_scale > 0, growth_factor > 1, 0 < backoff_factor < 1 and "
                    "growth_interval > 0");
   const Tensor& first = named_parameters.front().second;
+  // Parameter k fills [begins[k], begins[k] + numel) and its norm segment runs on to the next
+  // parameter's start: the gap's zeros come last in it.
+  std::vector<int64_t> begins;
   int64_t total = 0;
   for (const auto& [name, p] : named_parameters) {
     SEGRUN_CHECK_ARG(p.dtype() == first.dtype() && p.device() == first.device(), "AdamW: parameter '", name, "' is ",
                      p.str(), ", the first is ", first.str(), " (one dtype and device for all)");
     SEGRUN_CHECK_ARG(p.dtype() == DType::F32 || p.dtype() == DType::F64, "AdamW: parameter '", name,
                      "' must be f32 or f64 (master weights), got ", p.str());
-    total += p.numel();
+    begins.push_back(total);
+    total = aligned(total + p.numel());
     segment_ends_.push_back(total);
   }
   const Device device = first.device();
-  values_ = Tensor::empty({total}, first.dtype(), device);
+  values_ = Tensor::zeros({total}, first.dtype(), device);
   grads_ = Tensor::zeros({total}, first.dtype(), device);
   exp_avg_ = Tensor::zeros({total}, first.dtype(), device);
   exp_avg_sq_ = Tensor::zeros({total}, first.dtype(), device);
-  int64_t begin = 0;
-  for (auto& [name, p] : named_parameters) {
+  for (size_t k = 0; k < named_parameters.size(); ++k) {
+    auto& [name, p] = named_parameters[k];
     Tensor handle = p;
-    move_into(handle, values_, begin);
+    move_into(handle, values_, begins[k]);
     names_.push_back(name);
     params_.push_back(handle);
-    grad_views_.push_back(view_of(grads_, begin, p.shape()));
-    exp_avg_views_.push_back(view_of(exp_avg_, begin, p.shape()));
-    exp_avg_sq_views_.push_back(view_of(exp_avg_sq_, begin, p.shape()));
-    begin += p.numel();
+    grad_views_.push_back(view_of(grads_, begins[k], p.shape()));
+    exp_avg_views_.push_back(view_of(exp_avg_, begins[k], p.shape()));
+    exp_avg_sq_views_.push_back(view_of(exp_avg_sq_, begins[k], p.shape()));
   }
   if (scaling.enabled && device.is_cuda() && first.dtype() == DType::F32) {
     values_f16_ = Tensor::empty({total}, DType::F16, device);
     refresh_half_copy();
-    int64_t offset = 0;
-    for (const Tensor& p : params_) {
-      register_half_copy(p, view_of(values_f16_, offset, p.shape()));
-      offset += p.numel();
-    }
+    for (size_t k = 0; k < params_.size(); ++k)
+      register_half_copy(params_[k], view_of(values_f16_, begins[k], params_[k].shape()));
   }
   const double scale = scaling.enabled ? scaling.init_scale : 1.0;
   state_ = optim_state(scale, device);

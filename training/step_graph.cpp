@@ -5,6 +5,26 @@
 
 namespace segrun::training {
 
+namespace {
+// The model's integer counters, which stay on the host (nn::Module::to).
+std::vector<Tensor> host_counters(const nn::Module& model) {
+  std::vector<Tensor> counters;
+  for (const nn::StateEntry& e : model.state_entries())
+    if (e.is_buffer && e.tensor->dtype() == DType::I32 && e.tensor->device().is_cpu()) counters.push_back(*e.tensor);
+  return counters;
+}
+
+std::vector<int32_t> counter_values(const std::vector<Tensor>& counters) {
+  std::vector<int32_t> values;
+  for (const Tensor& t : counters) values.push_back(t.data<int32_t>()[0]);
+  return values;
+}
+
+void set_counters(const std::vector<Tensor>& counters, const std::vector<int32_t>& values) {
+  for (size_t i = 0; i < counters.size(); ++i) counters[i].data<int32_t>()[0] = values[i];
+}
+}  // namespace
+
 StepRunner::StepRunner(StepContext& ctx, bool use_graph)
     : ctx_(ctx), use_graph_(use_graph && RecordedWork::supported(ctx.device)) {}
 
@@ -34,11 +54,16 @@ LaunchedStep StepRunner::launch(const data::Batch& batch, bool probe) {
   recording.images = Tensor::empty(batch.images.shape(), batch.images.dtype(), ctx_.device);
   recording.labels = Tensor::empty(batch.labels.shape(), batch.labels.dtype(), ctx_.device);
   recording.values = Tensor::empty({warm->second}, DType::F64, ctx_.device);
+  // The recording runs the step's host code once without running the step: the counters it
+  // advances are put back, and every replay (the first included) advances them by as much.
+  const std::vector<Tensor> counters = host_counters(ctx_.model);
+  const std::vector<int32_t> before = counter_values(counters);
   try {
     PhaseTimes ignored;
     recording.work = std::make_unique<RecordedWork>(
         ctx_.device, [&] { queue_step(ctx_, recording.images, recording.labels, recording.values, ignored); });
   } catch (const RecordError& e) {
+    set_counters(counters, before);
     if (!e.recoverable) throw;
     use_graph_ = false;
     off_reason_ = e.what();
@@ -46,6 +71,10 @@ LaunchedStep StepRunner::launch(const data::Batch& batch, bool probe) {
     last_mode_ = "eager";
     return launch_step(ctx_, batch, false);
   }
+  const std::vector<int32_t> after = counter_values(counters);
+  for (size_t i = 0; i < counters.size(); ++i)
+    if (after[i] != before[i]) recording.counters.push_back({counters[i], after[i] - before[i]});
+  set_counters(counters, before);
   Recording& stored = recordings_[key] = std::move(recording);
   LaunchedStep launched = replay(stored, batch);
   last_mode_ = "recorded";
@@ -61,6 +90,7 @@ LaunchedStep StepRunner::replay(Recording& recording, const data::Batch& batch) 
   recording.images.copy_from(batch.images);
   recording.labels.copy_from(batch.labels);
   recording.work->launch();
+  for (CounterStep& c : recording.counters) c.counter.data<int32_t>()[0] += c.per_step;
   // One launch for the whole step: its host time is counted as the forward phase.
   r.phases.forward = clock.lap();
   launched.values.start(recording.values);

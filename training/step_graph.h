@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "engine/recorded_work.h"
 #include "training/train_step.h"
@@ -29,10 +30,17 @@ class StepRunner {
   const std::string& graph_off_reason() const { return off_reason_; }
 
  private:
+  // A host-side counter of the model (BatchNorm's num_batches_tracked) and what one step adds
+  // to it: a replay runs no host code, so the runner adds it.
+  struct CounterStep {
+    Tensor counter;
+    int32_t per_step = 0;
+  };
   // Everything a graph reads or writes that must stay put between replays.
   struct Recording {
     Tensor images, labels, values;
     std::unique_ptr<RecordedWork> work;
+    std::vector<CounterStep> counters;
   };
   using Key = std::tuple<Shape, Shape, double>;  // image shape, label shape, lr
 

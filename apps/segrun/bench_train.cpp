@@ -142,7 +142,8 @@ void run_train_bench(const TrainBenchOptions& o) {
       {"step_ms_min", ms.front()},
       {"img_per_s", 1000.0 * o.batch / median},
       {"peak_mib", device.is_cuda() ? peak_bytes / (1 << 20) : peak_host_mib()},
-      {"peak_mib_source", device.is_cuda() ? "CUDA memory pool, in use (high-water mark)" : "host peak RSS"}};
+      {"peak_mib_source",
+       device.is_cuda() ? "CUDA memory pool + CUDA graph allocations, in use (high-water marks)" : "host peak RSS"}};
   std::printf("%s\n", out.dump().c_str());
 }
 

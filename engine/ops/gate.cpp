@@ -17,7 +17,9 @@ Tensor sigmoid_gate(const Tensor& x, const Tensor& logit) {
   SEGRUN_CHECK_ARG(x.dim() == 4 && logit.dim() == 4 && logit.size(0) == x.size(0) && logit.size(1) == x.size(1) &&
                        logit.size(2) == x.size(2) && logit.size(3) == 1,
                    kOp, ": logit ", logit.str(), " must be (N,H,W,1) for input ", x.str());
-  SEGRUN_ON_CUDA(x, return cuda_ops::sigmoid_gate(x, logit)) { require_cpu(kOp, x); }
+  SEGRUN_ON_CUDA(x, return cuda_ops::sigmoid_gate(x, logit)) {
+    require_cpu(kOp, x);
+  }
   return mul(x, sigmoid(logit));
 }
 

@@ -22,7 +22,14 @@ struct Trained {
   std::vector<StepRecord> records;
   std::vector<std::string> modes;
   std::string off_reason;
+  std::vector<int64_t> batches_tracked;  // every BatchNorm's num_batches_tracked after the steps
 };
+
+void collect_batches_tracked(const nn::Module& model, std::vector<int64_t>& out) {
+  for (const nn::StateEntry& e : model.state_entries())
+    if (e.name.size() > 19 && e.name.compare(e.name.size() - 19, 19, "num_batches_tracked") == 0)
+      out.push_back(e.tensor->data<int32_t>()[0]);
+}
 
 Trained train_four_steps(const char* model_name, bool use_graph, const std::vector<data::Batch>& batches) {
   testing::AmpTraining amp(model_name, kClasses, 16);
@@ -34,6 +41,7 @@ Trained train_four_steps(const char* model_name, bool use_graph, const std::vect
     out.records.push_back(finish_step(launched));
   }
   out.off_reason = runner.graph_off_reason();
+  collect_batches_tracked(*amp.model, out.batches_tracked);
   return out;
 }
 
@@ -69,6 +77,10 @@ TEST_CASE("graph-replayed training steps match eager steps") {
         CHECK(close(value, g.terms.at(term), 1e-3));
       }
     }
+    // A replay runs no host code; the runner still counts its BatchNorm batches.
+    REQUIRE(!graph.batches_tracked.empty());
+    CHECK(graph.batches_tracked == eager.batches_tracked);
+    CHECK(graph.batches_tracked.front() == static_cast<int64_t>(batches.size()));
     // The replays saw new batches and updated weights: their losses are not the recording's.
     CHECK(graph.records[2].loss != graph.records[1].loss);
     CHECK(graph.records[3].loss != graph.records[2].loss);

@@ -99,6 +99,27 @@ TEST_CASE("AdamW: parameters become views of one buffer, values kept; gradients 
                     "before backward");
 }
 
+TEST_CASE("AdamW: each parameter starts 64 elements into the buffer from the last; the gaps stay zero") {
+  Tensor a = param({1.0, 2.0}), b = param({3.0}), c = param(std::vector<double>(70, 0.5));
+  AdamW opt({{"a", a}, {"b", b}, {"c", c}}, test_options());
+  CHECK(b.impl()->offset - a.impl()->offset == 64);
+  CHECK(c.impl()->offset - b.impl()->offset == 64);
+  opt.zero_grad();
+  set_grad(a, {3.0, -1.0});
+  set_grad(b, {4.0});
+  set_grad(c, std::vector<double>(70, 0.25));
+  opt.step(kNoClip);
+  const double* base = a.data<double>();
+  for (int64_t i = 2; i < 64; ++i) {
+    INFO("gap element " << i);
+    REQUIRE(base[i] == 0.0);
+    REQUIRE(a.grad().data<double>()[i] == 0.0);
+  }
+  CHECK(opt.last_step().grad_norm == doctest::Approx(std::sqrt(9.0 + 1.0 + 16.0 + 70 * 0.0625)).epsilon(1e-14));
+  CHECK(b.at(0) != 3.0);  // the step reached every parameter
+  CHECK(c.at(69) != 0.5);
+}
+
 TEST_CASE("AdamW: clipping scales by max/(norm+1e-6) and reports the norm before clipping") {
   Tensor a = param({0.0, 0.0}), b = param({0.0});
   AdamW opt({{"a", a}, {"b", b}}, test_options());

@@ -15,8 +15,7 @@ OpCase gate_case(const std::string& name, const Shape& x_shape) {
 }  // namespace
 
 SEGRUN_OP_CASES(gate) {
-  return {gate_case("batch 2, 6 channels, odd H and W", {2, 5, 3, 6}),
-          gate_case("one channel", {1, 4, 3, 1}),
+  return {gate_case("batch 2, 6 channels, odd H and W", {2, 5, 3, 6}), gate_case("one channel", {1, 4, 3, 1}),
           // Channel counts around the warp width: lanes past the row's end, rows of several strides.
           real_size(gate_case("real size: 40 channels, 2x64x96x40", {2, 64, 96, 40})),
           real_size(gate_case("real size: 4x256x512x64 (the first attention gate)",

@@ -38,8 +38,14 @@ Tensor run_steps(const std::vector<Tensor>& x, const StepPlan& plan) {
     adamw_update(params, grads, m, v, state, adamw);
     update_loss_scale(state, scale, scaling);
   }
-  // The state is f64 on every device; compared in the parameters' dtype with the rest.
-  const Tensor slots = state.to(Device::cpu()).to(params.dtype()).to(params.device());
+  // The state is f64 on every device; compared in the parameters' dtype with the rest. The
+  // comparisons are relative to the largest value of the whole result, so the loss scales are
+  // taken relative to the first one: at 8192 they would allow errors in the parameters larger
+  // than the three steps' whole update.
+  Tensor host_state = state.to(Device::cpu());
+  host_state.data<double>()[kOptimStepScale] /= plan.loss_scale;
+  host_state.data<double>()[kOptimLossScale] /= plan.loss_scale;
+  const Tensor slots = host_state.to(params.dtype()).to(params.device());
   return concat_channels({params, m, v, slots});
 }
 

@@ -10,7 +10,7 @@
 namespace segrun::cuda_ops {
 
 inline Tensor sigmoid_gate(const Tensor& x, const Tensor& logit) {
-  const int64_t channels = x.size(-1), rows = x.numel() / channels;
+  const int64_t channels = x.size(-1), rows = channels > 0 ? x.numel() / channels : 0;
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   cuda::sigmoid_gate_forward(x.dtype(), x.raw_data(), logit.raw_data(), out.raw_data(), rows, channels, stream());
   if (!any_requires_grad({x, logit})) return out;
