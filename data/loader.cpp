@@ -67,7 +67,7 @@ BatchLoader::BatchLoader(const SplitCache& cache, const LoaderOptions& options, 
   const size_t size = static_cast<size_t>(options.batch_size);
   for (size_t begin = 0; begin < order.size(); begin += size) {
     const size_t end = std::min(order.size(), begin + size);
-    if (end - begin < size && options.drop_last) break;
+    if (end - begin < size && (options.drop_last || end - begin < static_cast<size_t>(options.min_last_batch))) break;
     batches_.emplace_back(order.begin() + static_cast<std::ptrdiff_t>(begin),
                           order.begin() + static_cast<std::ptrdiff_t>(end));
   }

@@ -20,6 +20,7 @@ struct LoaderOptions {
   bool shuffle = true;
   bool augment = true;
   bool drop_last = false;
+  int min_last_batch = 1;  // a final batch of fewer images is dropped too
   int threads = 2;
   int queue_depth = 4;             // batches prepared ahead of the consumer
   DType image_dtype = DType::F32;  // F16 halves the host-to-GPU copy for a half-precision network

@@ -34,10 +34,11 @@ void register_half_copy(const Tensor& master, const Tensor& copy) {
   h.by_master[master.raw_data()] = copy;
 }
 
-void unregister_half_copy(const Tensor& master) {
+void unregister_half_copy(const Tensor& master, const Tensor& copies) {
   HalfCopies& h = half_copies();
   const std::lock_guard<std::mutex> lock(h.mutex);
-  h.by_master.erase(master.raw_data());
+  const auto found = h.by_master.find(master.raw_data());
+  if (found != h.by_master.end() && found->second.same_storage(copies)) h.by_master.erase(found);
 }
 
 Tensor half_copy_of(const Tensor& master) {

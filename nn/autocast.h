@@ -32,7 +32,9 @@ class AutocastGuard {
 // on the GPU), by the master's data address: autocast convolutions use a weight's copy
 // (cast_with_copy) instead of casting the weight in every forward pass.
 void register_half_copy(const Tensor& master, const Tensor& copy);
-void unregister_half_copy(const Tensor& master);
+// Forgets master's copy if it lies in `copies` (the buffer of the optimiser that registered it:
+// another optimiser may have registered its own copy for the same weights since).
+void unregister_half_copy(const Tensor& master, const Tensor& copies);
 Tensor half_copy_of(const Tensor& master);  // undefined when there is none
 
 // Runs conv(x, w, b) in f16 (f16 output) when autocast is on and x is on the GPU, directly

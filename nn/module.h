@@ -80,6 +80,9 @@ class SegmentationModel : public Module {
   // (nn/autocast.h) and its f16 logits are cast back here, so softmax, the losses and the
   // metrics work in f32.
   Tensor forward(const Tensor& x);
+  // The fewest images a training batch may hold (batch norm needs more than one value per
+  // channel).
+  virtual int64_t min_training_batch() const { return 1; }
 
  protected:
   // The network itself; f16 logits under autocast on the GPU, else x's dtype.

@@ -82,7 +82,7 @@ AdamW::AdamW(std::vector<std::pair<std::string, Tensor>> named_parameters, const
 
 AdamW::~AdamW() {
   if (!values_f16_.defined()) return;
-  for (const Tensor& p : params_) unregister_half_copy(p);
+  for (const Tensor& p : params_) unregister_half_copy(p, values_f16_);
 }
 
 void AdamW::refresh_half_copy() {
@@ -139,7 +139,7 @@ StepOutcome step_outcome(const std::vector<double>& s) {
 }
 
 double AdamW::gradient_norm() const {
-  Tensor scratch = optim_state(1.0, state_.device());
+  Tensor scratch = state_.clone();  // its loss scale unscales; the step's own state stays as it is
   check_gradients(grads_, segment_ends_, std::numeric_limits<double>::infinity(), scratch);
   return step_outcome(scratch.to_double_vector()).grad_norm;
 }

@@ -76,8 +76,9 @@ class AdamW {
   void step(double clip_norm);
   // The last step's outcome (reads the state back: call it outside the step).
   StepOutcome last_step() const;
-  // The L2 norm of the gradients now in the buffer, as they are (not unscaled), summed as the
-  // step sums them and read back: for diagnostics outside the step (inf if any is not finite).
+  // The L2 norm of the gradients now in the buffer as the step would see them (unscaled by the
+  // current loss scale, 1 without scaling), summed as the step sums them and read back: for
+  // diagnostics outside the step, whose backward scaled its loss (inf if any is not finite).
   double gradient_norm() const;
 
   const Tensor& state() const { return state_; }  // f64[kOptimSlots], engine/kernel_types.h

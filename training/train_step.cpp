@@ -63,7 +63,8 @@ TermValues probe_parameter_gradients(StepContext& ctx, const Tensor& images, con
     if (single.ce + single.dice + single.focal <= 0) continue;
     ctx.optimizer.zero_grad();
     const Tensor logits = forward_logits(ctx, images);
-    backward(losses::combined_loss(logits, labels, single, options).total);
+    // Scaled as the step's loss is: under AMP the f16 gradients of an unscaled loss underflow.
+    backward(ctx.optimizer.scale_loss(losses::combined_loss(logits, labels, single, options).total));
     norms[name] = ctx.optimizer.gradient_norm();
   }
   restore_buffers(ctx.model, buffers);

@@ -116,6 +116,11 @@ void open_run_directory(Session& s) {
 void build_model(Session& s) {
   Generator gen(s.config.seed);
   s.model = models::make_model(s.config.model, 3, s.data.num_classes(), s.config.width, gen);
+  if (s.config.batch < s.model->min_training_batch()) {
+    throw std::invalid_argument("--batch " + std::to_string(s.config.batch) + ": " + s.config.model +
+                                " trains on batches of at least " + std::to_string(s.model->min_training_batch()) +
+                                " images (its batch norm needs more than one value per channel)");
+  }
   // A resumed run takes its weights from last.safetensors; the starting weights were its epoch 0.
   const bool resuming = s.config.resume && file_exists(s.files.last);
   if (!resuming) {
@@ -138,6 +143,7 @@ double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
   options.threads = plan_threads(available_cpus(), s.config.threads, s.config.loader_threads).loader_threads;
   options.augment = s.config.augment;
   options.shuffle = s.config.shuffle;
+  options.min_last_batch = static_cast<int>(s.model->min_training_batch());
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));

@@ -169,6 +169,17 @@ TEST_CASE("loader: same batches whatever the thread count; order and augmentatio
   CHECK(std::get<2>(one) == data::epoch_order(10, 42, 1, true));
   CHECK(data::epoch_order(4, 42, 1, false) == std::vector<size_t>{0, 1, 2, 3});
 
+  // A final batch below min_last_batch is dropped (DeepLabV3+ cannot train on one image);
+  // drop_last drops any short one.
+  for (const auto& [min_last, drop_last, batches] :
+       {std::tuple{2, false, size_t{3}}, std::tuple{1, false, size_t{4}}, std::tuple{1, true, size_t{3}}}) {
+    data::LoaderOptions options;
+    options.batch_size = 3;
+    options.min_last_batch = min_last;
+    options.drop_last = drop_last;
+    CHECK(data::BatchLoader(cache, options, 1).num_batches() == batches);
+  }
+
   data::LoaderOptions half;
   half.batch_size = 10;
   half.image_dtype = DType::F16;

@@ -223,6 +223,8 @@ TEST_CASE("loss scaling: the loss is multiplied by 65536 and the gradients divid
   CHECK(opt.scale_loss(loss).item() == 16384.0);
   opt.zero_grad();
   set_grad(p, {32768.0, -131072.0});
+  // A diagnostic norm outside the step unscales as the step does (the gradient-norm probe).
+  CHECK(opt.gradient_norm() == std::sqrt(0.25 + 4.0));
   opt.step(kNoClip);
   CHECK_FALSE(opt.last_step().skipped);
   CHECK(opt.last_step().grad_norm == doctest::Approx(std::sqrt(0.25 + 4.0)));
