@@ -14,11 +14,13 @@ inline uint16_t float_to_half(float f) {
   if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow -> inf
   if (abs < 0x38800000u) {                                               // subnormal or zero
     if (abs < 0x33000000u) return static_cast<uint16_t>(sign);
+    // |f| = mant * 2^(e - 150) and a subnormal half is m * 2^-24: m = mant / 2^(126 - e),
+    // with 14 <= 126 - e <= 24 here. A carry into bit 10 gives the smallest normal, correctly.
     const uint32_t mant = (abs & 0x007fffffu) | 0x00800000u;
     const int shift = 126 - static_cast<int>(abs >> 23);
-    const uint32_t half_mant = mant >> (shift + 1);
-    const uint32_t rem = mant & ((1u << (shift + 1)) - 1u);
-    const uint32_t halfway = 1u << shift;
+    const uint32_t half_mant = mant >> shift;
+    const uint32_t rem = mant & ((1u << shift) - 1u);
+    const uint32_t halfway = 1u << (shift - 1);
     uint32_t r = half_mant + ((rem > halfway || (rem == halfway && (half_mant & 1u))) ? 1u : 0u);
     return static_cast<uint16_t>(sign | r);
   }

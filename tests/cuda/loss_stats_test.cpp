@@ -29,20 +29,22 @@ TEST_CASE("combined loss with gradient statistics on the GPU matches the CPU, va
   Tensor g_cpu, g_gpu;
   const losses::LossValues cpu = run(Device::cpu(), &g_cpu);
   const losses::LossValues gpu = run(Device::cuda(), &g_gpu);
-  CHECK(gpu.total == doctest::Approx(cpu.total).epsilon(1e-5));
-  CHECK(gpu.ce == doctest::Approx(cpu.ce).epsilon(1e-5));
-  CHECK(gpu.dice == doctest::Approx(cpu.dice).epsilon(1e-5));
-  CHECK(gpu.focal == doctest::Approx(cpu.focal).epsilon(1e-5));
+  CHECK(gpu.total == doctest::Approx(cpu.total).epsilon(1e-5).scale(0));
+  CHECK(gpu.ce == doctest::Approx(cpu.ce).epsilon(1e-5).scale(0));
+  CHECK(gpu.dice == doctest::Approx(cpu.dice).epsilon(1e-5).scale(0));
+  CHECK(gpu.focal == doctest::Approx(cpu.focal).epsilon(1e-5).scale(0));
   CHECK(gpu.valid_pixels == cpu.valid_pixels);
-  // f32 sums over 768 pixels in a different order: agreement to 1e-4 relative.
-  CHECK(gpu.grad_stats.ce_norm == doctest::Approx(cpu.grad_stats.ce_norm).epsilon(1e-4));
-  CHECK(gpu.grad_stats.dice_norm == doctest::Approx(cpu.grad_stats.dice_norm).epsilon(1e-4));
-  CHECK(gpu.grad_stats.focal_norm == doctest::Approx(cpu.grad_stats.focal_norm).epsilon(1e-4));
-  CHECK(gpu.grad_stats.cos_ce_dice == doctest::Approx(cpu.grad_stats.cos_ce_dice).epsilon(1e-4));
+  // f32 sums over 768 pixels in a different order: agreement to 1e-4 relative (scale(0):
+  // doctest's default scale of 1 would make it absolute for small values).
+  CHECK(gpu.grad_stats.ce_norm == doctest::Approx(cpu.grad_stats.ce_norm).epsilon(1e-4).scale(0));
+  CHECK(gpu.grad_stats.dice_norm == doctest::Approx(cpu.grad_stats.dice_norm).epsilon(1e-4).scale(0));
+  CHECK(gpu.grad_stats.focal_norm == doctest::Approx(cpu.grad_stats.focal_norm).epsilon(1e-4).scale(0));
+  CHECK(gpu.grad_stats.cos_ce_dice == doctest::Approx(cpu.grad_stats.cos_ce_dice).epsilon(1e-4).scale(0));
   REQUIRE(gpu.grad_stats.dice_class_grad.size() == cpu.grad_stats.dice_class_grad.size());
   for (size_t c = 0; c < cpu.grad_stats.dice_class_grad.size(); ++c) {
     INFO("class " << c);
-    CHECK(gpu.grad_stats.dice_class_grad[c] == doctest::Approx(cpu.grad_stats.dice_class_grad[c]).epsilon(1e-4));
+    CHECK(gpu.grad_stats.dice_class_grad[c] ==
+          doctest::Approx(cpu.grad_stats.dice_class_grad[c]).epsilon(1e-4).scale(0));
   }
   CHECK(testing::max_rel_diff(g_gpu, g_cpu) <= 1e-4);
 }

@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
+#include "engine/half.h"
 #include "engine/ops.h"
 
 using namespace segrun;
@@ -97,6 +99,31 @@ TEST_CASE("random streams depend only on seed and counter") {
   CHECK(g3.uniform({1}, 0.0, 1.0).item() != a.at(0));
 }
 
+TEST_CASE("f16 conversion of subnormals: the nearest multiple of 2^-24, ties to even") {
+  // Every 7th f32 bit pattern from 2^-26 up to the smallest normal half (2^-14), both signs,
+  // against the exact answer: v * 2^24 is exact in double and nearbyint rounds ties to even.
+  int64_t checked = 0;
+  for (uint32_t bits = 0x32800000u; bits < 0x38800000u; bits += 7) {
+    for (const uint32_t sign : {0u, 0x80000000u}) {
+      float v;
+      const uint32_t pattern = bits | sign;
+      std::memcpy(&v, &pattern, 4);
+      const double multiple = std::nearbyint(std::fabs(static_cast<double>(v)) * 16777216.0);
+      const double expected = std::copysign(multiple / 16777216.0, static_cast<double>(v));
+      const float got = half_to_float(float_to_half(v));
+      if (got != expected || std::signbit(got) != std::signbit(expected)) {
+        FAIL_CHECK("f32 " << v << " (bits " << pattern << ") -> " << got << ", expected " << expected);
+        return;
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked > 1000000);
+  CHECK(float_to_half(2.9802322387695312e-8f) == 0u);      // 2^-25: a tie, to even (0)
+  CHECK(float_to_half(8.940696716308594e-8f) == 2u);       // 1.5 * 2^-24: a tie, to even (2)
+  CHECK(float_to_half(6.102025508880615e-5f) == 0x0400u);  // 1023.75 * 2^-24 rounds up to the smallest normal
+}
+
 TEST_CASE("f16 conversion round-trips representable values and rounds to nearest even") {
   Tensor x = Tensor::from_vector(std::vector<float>{0.0f, 1.0f, -2.5f, 65504.0f, 1e-7f, 70000.0f, 1.0009765625f}, {7});
   Tensor h = cast(x, DType::F16);
@@ -105,7 +132,7 @@ TEST_CASE("f16 conversion round-trips representable values and rounds to nearest
   CHECK(back.at(1) == 1.0);
   CHECK(back.at(2) == -2.5);
   CHECK(back.at(3) == 65504.0);
-  CHECK(back.at(4) == doctest::Approx(1.1920929e-7).epsilon(0.01));  // nearest subnormal
+  CHECK(back.at(4) == 1.1920928955078125e-7);  // the nearest subnormal, 2 * 2^-24
   CHECK(std::isinf(back.at(5)));
   CHECK(back.at(6) == 1.0009765625);  // exactly representable (1 + 2^-10)
 }

@@ -35,11 +35,14 @@ OpCase bn_relu_case(const std::string& name, const Shape& x_shape, bool training
   return c;
 }
 
-OpCase real_size_bn_relu_case(const std::string& name, const Shape& x_shape) {
-  OpCase c = real_size(bn_relu_case(name, x_shape, true));
+OpCase with_kink_step(OpCase c) {
   c.fd_step = 1e-8;
   c.grad_tol = 1e-4;
   return c;
+}
+
+OpCase real_size_bn_relu_case(const std::string& name, const Shape& x_shape) {
+  return with_kink_step(real_size(bn_relu_case(name, x_shape, true)));
 }
 
 // batch_norm2d_add_relu: the inputs of batch_norm2d_relu and a residual of x's shape, which
@@ -54,11 +57,25 @@ OpCase bn_add_relu_case(const std::string& name, const Shape& x_shape, bool trai
   return c;
 }
 
-OpCase real_size_bn_add_relu_case(const std::string& name, const Shape& x_shape) {
-  OpCase c = real_size(bn_add_relu_case(name, x_shape, true));
-  c.fd_step = 1e-8;
-  c.grad_tol = 1e-4;
+// As under AMP: with f16 input (the CUDA f16 parity run), the parameters and running statistics
+// are f32; in every other run they keep the input's dtype. The casts are differentiable, so the
+// parameters' gradients reach the f16 inputs through them.
+OpCase mixed_precision_case(const std::string& name, const Shape& x_shape, bool add_relu) {
+  std::vector<In> inputs = bn_inputs(x_shape);
+  if (add_relu) inputs.push_back(In::uniform(x_shape));
+  OpCase c{add_relu ? "batch_norm2d_add_relu" : "batch_norm2d", name, inputs, [add_relu](const std::vector<Tensor>& x) {
+             const DType pd = x[0].dtype() == DType::F16 ? DType::F32 : x[0].dtype();
+             const Tensor w = cast(x[1], pd), b = cast(x[2], pd);
+             const Tensor mean = cast(x[3].clone(), pd), var = cast(x[4].clone(), pd);
+             return add_relu ? batch_norm2d_add_relu(x[0], w, b, mean, var, x[5], true)
+                             : batch_norm2d(x[0], w, b, mean, var, true);
+           }};
+  c.f16_tol = kF16Normalised;
   return c;
+}
+
+OpCase real_size_bn_add_relu_case(const std::string& name, const Shape& x_shape) {
+  return with_kink_step(real_size(bn_add_relu_case(name, x_shape, true)));
 }
 }  // namespace
 
@@ -79,7 +96,11 @@ SEGRUN_OP_CASES(norm) {
       bn_add_relu_case("training, batch 2, odd H and W", {2, 3, 5, 4}, true),
       bn_add_relu_case("evaluation (running statistics), batch 2", {2, 3, 5, 4}, false),
       real_size_bn_add_relu_case("real size: training, 4x256x512x32 (the first attention gate)",
-                                 {kRealBatch, kRealHeight, kRealWidth, 32})};
+                                 {kRealBatch, kRealHeight, kRealWidth, 32}),
+      mixed_precision_case("f32 parameters for f16 input, batch 2", {2, 3, 5, 4}, false),
+      mixed_precision_case("f32 parameters for f16 input, batch 2", {2, 3, 5, 4}, true),
+      with_kink_step(real_size(
+          mixed_precision_case("real size: f32 parameters for f16 input, 2x64x96x40", {2, 64, 96, 40}, true)))};
 }
 
 }  // namespace segrun::testing
