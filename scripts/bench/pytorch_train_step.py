@@ -4,6 +4,18 @@ The same models (scripts/crosscheck/reference_models.py), the same combined loss
 (reference_losses.py), batch and protocol: forward, loss, backward on the scaled loss, unscale,
 clip at global norm 1, AdamW. With --amp: FP16 autocast and GradScaler, channels-last memory
 format (PyTorch's fastest eager variant on GPUs). Prints one JSON object like segrun's bench.
+
+Measured as `segrun bench train` measures (apps/segrun/bench_train.cpp), so the two figures compare:
+- cuDNN picks its algorithms by timing them (torch.backends.cudnn.benchmark, on by default here;
+  segrun uses cudnnFind), during the warm-up steps;
+- the peak memory counts from the end of the warm-up (torch.cuda.reset_peak_memory_stats);
+- step_ms is the median interval between the completions of successive steps, each awaited only
+  after the next step has been launched: the steady-state time per step, the host's launch work
+  overlapping the device's (GradScaler still waits for its found-inf flag inside every step, as in
+  real PyTorch training). step_ms_mean is the mean of the same intervals.
+The step runs eagerly (step_mode "eager"): compare it with segrun's eager figure (`segrun bench
+train --cuda-graph off`), and segrun's CUDA-graph figure with PyTorch's whole-step CUDA graph in the
+shared GPU.md (../shared/docs/GPU.md), never graph against eager.
 """
 import argparse
 import json
@@ -29,15 +41,20 @@ def main():
     parser.add_argument("--device", default="cuda", choices=("cpu", "cuda"))
     parser.add_argument("--amp", action="store_true", help="FP16 autocast + GradScaler, channels-last (CUDA)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: PyTorch's default)")
-    parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--cudnn-benchmark", default="on", choices=("on", "off"),
+                        help="torch.backends.cudnn.benchmark: autotune convolution algorithms (default on)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (cuDNN autotunes in these)")
+    parser.add_argument("--runs", type=int, default=30, help="timed steps; the median is reported")
     args = parser.parse_args()
+    if args.runs < 3:
+        parser.error("--runs must be >= 3")
     if args.amp and args.device != "cuda":
         parser.error("--amp needs --device cuda")
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda: PyTorch sees no GPU")
     if args.threads > 0:
         torch.set_num_threads(args.threads)
+    torch.backends.cudnn.benchmark = args.cudnn_benchmark == "on"
     width, height = (int(v) for v in args.size.lower().split("x"))
     device = torch.device(args.device)
     torch.manual_seed(42)
@@ -67,27 +84,57 @@ def main():
         scaler.step(optimizer)
         scaler.update()
 
-    def sync():
-        if device.type == "cuda":
-            torch.cuda.synchronize()
+    class Done:
+        """A step's completion: a CUDA event after its last kernel (CPU steps finish before returning)."""
 
-    times = []
-    for i in range(args.warmup + args.runs):
-        sync()
-        start = time.perf_counter()
+        def __init__(self):
+            self.event = None
+            if device.type == "cuda":
+                self.event = torch.cuda.Event()
+                self.event.record()
+
+        def wait(self):
+            if self.event is not None:
+                self.event.synchronize()
+
+    def launch():
         step()
-        sync()
-        if i >= args.warmup:
-            times.append(1000.0 * (time.perf_counter() - start))
+        return Done()
+
+    for _ in range(args.warmup):
+        launch().wait()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+    # As segrun bench train: step k's completion is awaited after step k+1 is launched, and a step's
+    # time is the interval between two successive completions.
+    times = []
+    in_flight = launch()
+    last = None
+    for i in range(args.runs + 1):
+        following = launch()
+        in_flight.wait()
+        in_flight = following
+        now = time.perf_counter()
+        if i > 0:
+            times.append(1000.0 * (now - last))
+        last = now
+    in_flight.wait()
+    mean = sum(times) / len(times)
     times.sort()
     median = times[len(times) // 2]
     peak = torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else None
     print(json.dumps({"bench": "train", "framework": "pytorch " + torch.__version__, "model": args.model,
                       "loss": args.loss, "device": args.device, "amp": args.amp,
                       "memory_format": "channels_last" if args.amp else "contiguous", "batch": args.batch,
-                      "width": width, "height": height, "model_width": args.width, "runs": args.runs,
-                      "step_ms": median, "step_ms_min": times[0], "img_per_s": 1000.0 * args.batch / median,
-                      "peak_mib": peak, "peak_mib_source": "torch.cuda.max_memory_allocated" if peak else None}))
+                      "width": width, "height": height, "model_width": args.width, "warmup": args.warmup,
+                      "runs": args.runs, "step_mode": "eager",
+                      "cudnn_benchmark": torch.backends.cudnn.benchmark,
+                      "timing": "median interval between successive step completions, next step launched",
+                      "step_ms": median, "step_ms_mean": mean, "step_ms_min": times[0],
+                      "img_per_s": 1000.0 * args.batch / median, "peak_mib": peak,
+                      "peak_mib_source": None if peak is None else
+                      "torch.cuda.max_memory_allocated after the warm-up"}))
 
 
 if __name__ == "__main__":

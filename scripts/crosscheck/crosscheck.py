@@ -32,9 +32,10 @@ LOSS_TOLERANCE = 1e-5     # relative; segrun computes in f32 from f32 logits
 FORWARD_TOLERANCE = 1e-4  # max abs error relative to max |logit|
 # With --amp the activations are stored in FP16 (unit roundoff 4.9e-4) from the first
 # convolution to the logits, and every convolution runs on FP16 inputs and weights, tens of
-# layers deep: the roundings compound, batch norm rescales them, and the error relative to
-# max |logit| grows to the order of 1e-2.
-FORWARD_TOLERANCE_AMP = 3e-2
+# layers deep: the roundings compound, batch norm rescales them, and max-pool and ReLU flips
+# magnify them. Emulating FP16 storage on the CPU put DeepLabV3+'s logits 3.9e-2 (relative
+# L2) from f32's, so the AMP forward is checked at 0.1: a wrong kernel is off by O(1).
+FORWARD_TOLERANCE_AMP = 1e-1
 
 
 class Table:
@@ -202,7 +203,8 @@ def save_state_dict(model, path):
     safetensors_io.write(path, tensors)
 
 
-def check_forward(segrun, workdir, table, name, classes, width, shape, seed, device="cpu", amp=False):
+def check_forward(segrun, workdir, table, name, classes, width, shape, seed, device="cpu", amps=(False,)):
+    """segrun's forward in each precision of amps (False: f32, True: AMP) against one f64 reference."""
     n, h, w = shape
     model = reference_models.make_model(name, 3, classes, width)
     randomise(model, seed, (2, 3, h, w))
@@ -212,27 +214,31 @@ def check_forward(segrun, workdir, table, name, classes, width, shape, seed, dev
     save_state_dict(model, weights_path)
     x = np.random.RandomState(seed).randn(n, h, w, 3).astype(np.float32)
     safetensors_io.write(input_path, {"input": x})
-    start = time.time()
-    run_segrun(segrun, "forward", "--model", name, "--classes", str(classes), "--width", str(width),
-               "--weights", weights_path, "--input", input_path, "--output", output_path, "--device", device,
-               *(["--amp"] if amp else []))
-    seconds = time.time() - start
-    theirs = safetensors_io.read(output_path)["logits"]
-    # The reference runs in f64 from the same f32 weights, so the error is segrun's own.
-    reference = model.double()
-    with torch.no_grad():
-        ours = reference(torch.from_numpy(x.astype(np.float64)).permute(0, 3, 1, 2)).permute(0, 2, 3, 1).numpy()
-    check = "forward %s w%d C=%d %dx%dx%d%s" % (name, width, classes, n, h, w,
-                                                 "" if device == "cpu" else " " + device + (" amp" if amp else ""))
-    tolerance = FORWARD_TOLERANCE_AMP if amp else FORWARD_TOLERANCE
-    if theirs.shape != ours.shape:
-        table.add(check, "shape", str(theirs.shape), str(ours.shape), False)
-        return
-    scale = float(np.abs(ours).max())
-    error = float(np.abs(theirs - ours).max()) / scale
-    print("  max |logit| %.4g, logit std %.4g, max abs err %.3g, segrun %.1f s"
-          % (scale, float(ours.std()), float(np.abs(theirs - ours).max()), seconds))
-    table.add(check, "max abs err / max|logit|", error, tolerance, error <= tolerance)
+    ours = None
+    for amp in amps:
+        start = time.time()
+        run_segrun(segrun, "forward", "--model", name, "--classes", str(classes), "--width", str(width),
+                   "--weights", weights_path, "--input", input_path, "--output", output_path, "--device", device,
+                   *(["--amp"] if amp else []))
+        seconds = time.time() - start
+        theirs = safetensors_io.read(output_path)["logits"]
+        if ours is None:
+            # The reference runs in f64 from the same f32 weights, so the error is segrun's own. It is the
+            # costly half of a large case, and the same for every precision segrun runs in: computed once.
+            reference = model.double()
+            with torch.no_grad():
+                ours = reference(torch.from_numpy(x.astype(np.float64)).permute(0, 3, 1, 2)).permute(0, 2, 3, 1).numpy()
+        check = "forward %s w%d C=%d %dx%dx%d%s" % (name, width, classes, n, h, w,
+                                                     "" if device == "cpu" else " " + device + (" amp" if amp else ""))
+        tolerance = FORWARD_TOLERANCE_AMP if amp else FORWARD_TOLERANCE
+        if theirs.shape != ours.shape:
+            table.add(check, "shape", str(theirs.shape), str(ours.shape), False)
+            continue
+        scale = float(np.abs(ours).max())
+        error = float(np.abs(theirs - ours).max()) / scale
+        print("  max |logit| %.4g, logit std %.4g, max abs err %.3g, segrun %.1f s"
+              % (scale, float(ours.std()), float(np.abs(theirs - ours).max()), seconds), flush=True)
+        table.add(check, "max abs err / max|logit|", error, tolerance, error <= tolerance)
 
 
 # ----------------------------------------------------------------------------- (d) trajectory
@@ -397,9 +403,8 @@ def main():
         if args.only in (None, "forward"):
             cases = FORWARD_CASES + (LARGE_CASES if args.large else [])
             for seed, (name, classes, width, shape) in enumerate(cases):
-                for amp in ((False, True) if args.amp else (False,)):
-                    check_forward(args.segrun, workdir, table, name, classes, width, shape, 100 + seed,
-                                  args.device, amp)
+                check_forward(args.segrun, workdir, table, name, classes, width, shape, 100 + seed, args.device,
+                              (False, True) if args.amp else (False,))
         if args.only in (None, "trajectory"):
             for seed, (name, classes, width, shape) in enumerate(TRAJECTORY_CASES):
                 check_trajectory(args.segrun, workdir, table, name, classes, width, shape, 200 + seed)
