@@ -131,7 +131,7 @@ void* CudaContext::workspace(size_t bytes) {
       throw std::runtime_error("cuda: the convolution workspace grows to " + std::to_string(bytes) +
                                " bytes while recording a CUDA graph");
     }
-    if (workspace_ && recordings_ != workspace_recordings_) {
+    if (workspace_ && graphs_alive_ > 0) {
       retired_workspaces_.push_back(workspace_);
     } else if (workspace_) {
       release(workspace_);
@@ -140,7 +140,6 @@ void* CudaContext::workspace(size_t bytes) {
     workspace_bytes_ = 0;
     workspace_ = allocate(bytes);
     workspace_bytes_ = bytes;
-    workspace_recordings_ = recordings_;
   }
   return workspace_;
 }
@@ -192,9 +191,14 @@ void CudaContext::start_capture_tracking() {
   captured_allocations_.clear();
 }
 
+void CudaContext::graph_destroyed() {
+  if (--graphs_alive_ > 0) return;
+  for (void* block : retired_workspaces_) release(block);
+  retired_workspaces_.clear();
+}
+
 CaptureTracking CudaContext::stop_capture_tracking() {
   capturing_ = false;
-  ++recordings_;
   const CaptureTracking t{captured_allocations_.size(), released_while_capturing_.size()};
   captured_allocations_.clear();
   const std::vector<void*> deferred = std::move(released_while_capturing_);
@@ -206,10 +210,13 @@ CaptureTracking CudaContext::stop_capture_tracking() {
 int64_t CudaContext::memory_peak_bytes() {
   cudaMemPool_t pool = nullptr;
   SEGRUN_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool, 0));
-  uint64_t pool_high = 0, graph_high = 0;
+  uint64_t pool_high = 0, pool_now = 0, graph_high = 0;
   SEGRUN_CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemHigh, &pool_high));
+  SEGRUN_CUDA_CHECK(cudaMemPoolGetAttribute(pool, cudaMemPoolAttrUsedMemCurrent, &pool_now));
   SEGRUN_CUDA_CHECK(cudaDeviceGetGraphMemAttribute(0, cudaGraphMemAttrUsedMemHigh, &graph_high));
-  return static_cast<int64_t>(pool_high + graph_high);
+  // A reset mark may read 0 until the next allocation; replayed steps allocate nothing from
+  // the pool, whose tensors (weights, optimiser state) are still in use.
+  return static_cast<int64_t>(std::max(pool_high, pool_now) + graph_high);
 }
 
 void CudaContext::reset_memory_peak() {

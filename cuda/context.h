@@ -40,8 +40,8 @@ class CudaContext {
   // Never throws (called from destructors); a failure is reported on stderr.
   void release(void* ptr) noexcept;
   // Scratch memory valid until the next workspace() call (stream order keeps reuse safe).
-  // When it grows, a block a graph may have recorded since it was made is kept, not freed:
-  // replays of that graph still use it.
+  // When it grows while a graph is alive, the old block is kept until no graph is: replays
+  // may still use it.
   void* workspace(size_t bytes);
 
   // Host to device returns without waiting for the device (see upload); device to host waits
@@ -60,6 +60,9 @@ class CudaContext {
   bool capturing() const { return capturing_; }
   void start_capture_tracking();
   CaptureTracking stop_capture_tracking();
+  // Instantiated graphs (cuda::Graph), which may name the workspace.
+  void graph_created() { ++graphs_alive_; }
+  void graph_destroyed();
 
   // The most device memory in use since the reset: the pool's high-water mark
   // (cudaMemPoolAttrUsedMemHigh) plus that of the graphs' own allocations
@@ -75,9 +78,8 @@ class CudaContext {
   void* cublas_workspace_ = nullptr;
   void* workspace_ = nullptr;
   size_t workspace_bytes_ = 0;
-  int64_t recordings_ = 0;            // captures ended so far
-  int64_t workspace_recordings_ = 0;  // ... when workspace_ was made
-  std::vector<void*> retired_workspaces_;
+  int64_t graphs_alive_ = 0;
+  std::vector<void*> retired_workspaces_;  // outgrown while graphs were alive: freed with the last
   // Host-to-device copies go through a ring of pinned slots, each marked by an event when its
   // copy has run, so an upload (a training batch) never waits for the queued work before it.
   void upload(void* dst, const void* src, size_t bytes);

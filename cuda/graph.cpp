@@ -64,9 +64,6 @@ Graph::Graph(const std::function<void()>& work) {
   }
   if (!graph)
     throw CaptureError("cuda graph: the recording was invalidated (an operation that cannot be captured)", true);
-  // The graph's allocations come from the driver, not the pool: hand back what the pool keeps
-  // cached from the eager steps, or a step near the memory limit would need it twice.
-  ctx.release_cached_memory();
   // Auto-free: a replay never finds the previous replay's allocations still held.
   const cudaError_t status = cudaGraphInstantiateWithFlags(&exec_, graph, cudaGraphInstantiateFlagAutoFreeOnLaunch);
   cudaGraphDestroy(graph);
@@ -76,20 +73,38 @@ Graph::Graph(const std::function<void()>& work) {
     throw CaptureError(std::string("cuda graph: instantiating the recorded step failed: ") + cudaGetErrorString(status),
                        true);
   }
-  // Maps the graph's memory now, so that a graph too large for the device fails here, where
-  // the caller can go on eagerly, and not at its first replay.
-  const cudaError_t uploaded = cudaGraphUpload(exec_, ctx.stream());
-  if (uploaded != cudaSuccess) {
-    cudaGetLastError();
-    cudaGraphExecDestroy(exec_);
-    exec_ = nullptr;
-    throw CaptureError(
-        std::string("cuda graph: the recorded step does not fit on the device: ") + cudaGetErrorString(uploaded), true);
+  ctx.graph_created();
+  try {
+    // The graph's allocations come from the driver, not the pool: hand back what the pool
+    // keeps cached from the eager steps, or a step near the memory limit would need it twice.
+    ctx.release_cached_memory();
+    // Maps the graph's memory now and waits for it, so that a graph too large for the device
+    // fails here, where the caller can go on eagerly, and not at its first replay.
+    const cudaError_t uploaded = cudaGraphUpload(exec_, ctx.stream());
+    const cudaError_t done = uploaded == cudaSuccess ? cudaStreamSynchronize(ctx.stream()) : uploaded;
+    if (done == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      throw CaptureError(
+          std::string("cuda graph: the recorded step does not fit on the device: ") + cudaGetErrorString(done), true);
+    }
+    if (done != cudaSuccess) throw_cuda_error(done, "cudaGraphUpload", __FILE__, __LINE__);
+  } catch (...) {
+    destroy();
+    throw;
   }
 }
 
 Graph::~Graph() {
-  if (exec_) cudaGraphExecDestroy(exec_);
+  destroy();
+}
+
+void Graph::destroy() noexcept {
+  if (!exec_) return;
+  cudaGraphExecDestroy(exec_);
+  exec_ = nullptr;
+  // Its memory goes back to the driver, for the eager steps that may follow.
+  cudaDeviceGraphMemTrim(0);
+  context().graph_destroyed();
 }
 
 void Graph::launch() {

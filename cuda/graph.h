@@ -31,6 +31,8 @@ class Graph {
   void launch();
 
  private:
+  void destroy() noexcept;
+
   cudaGraphExec_t exec_ = nullptr;
 };
 

@@ -60,8 +60,8 @@ Batch make_batch(const SplitCache& cache, const std::vector<size_t>& indices, ui
 
 BatchLoader::BatchLoader(const SplitCache& cache, const LoaderOptions& options, uint64_t epoch)
     : cache_(cache), options_(options), epoch_(epoch) {
-  if (options.batch_size <= 0 || options.threads <= 0 || options.queue_depth <= 0) {
-    throw std::invalid_argument("loader: batch_size, threads and queue_depth must be positive");
+  if (options.batch_size <= 0 || options.threads <= 0 || options.queue_depth <= 0 || options.min_last_batch <= 0) {
+    throw std::invalid_argument("loader: batch_size, threads, queue_depth and min_last_batch must be positive");
   }
   const std::vector<size_t> order = epoch_order(cache.count(), options.seed, epoch, options.shuffle);
   const size_t size = static_cast<size_t>(options.batch_size);

@@ -50,7 +50,8 @@ class DeepLabV3Plus : public nn::SegmentationModel {
   // ImageNet weights for the encoder: a torchvision ResNet-34 state dict in safetensors.
   void load_encoder_weights(const std::string& path) { encoder_->load_imagenet_weights(path); }
   // ASPP's image-pooling branch normalises one value per image and channel.
-  int64_t min_training_batch() const override { return 2; }
+  static constexpr int64_t kMinTrainingBatch = 2;
+  int64_t min_training_batch() const override { return kMinTrainingBatch; }
 
  protected:
   // (N,H,W,in_channels), H and W divisible by 16 -> logits (N,H,W,classes).

@@ -11,6 +11,10 @@ const std::vector<std::string>& model_names() {
   return kNames;
 }
 
+int64_t min_training_batch(const std::string& name) {
+  return name == "deeplabv3plus" ? DeepLabV3Plus::kMinTrainingBatch : 1;
+}
+
 std::unique_ptr<nn::SegmentationModel> make_model(const std::string& name, int64_t in_channels, int64_t classes,
                                                   int64_t width, Generator& gen) {
   if (name == "attention_unet") return std::make_unique<AttentionUNet>(in_channels, classes, width, gen);

@@ -67,9 +67,13 @@ LaunchedStep StepRunner::launch(const data::Batch& batch, bool probe) {
     if (!e.recoverable) throw;
     use_graph_ = false;
     off_reason_ = e.what();
+    recordings_.clear();  // their device memory goes back for the eager steps
     std::fprintf(stderr, "segrun: %s; training goes on without CUDA graphs\n", e.what());
     last_mode_ = "eager";
     return launch_step(ctx_, batch, false);
+  } catch (...) {
+    set_counters(counters, before);
+    throw;
   }
   const std::vector<int32_t> after = counter_values(counters);
   for (size_t i = 0; i < counters.size(); ++i)

@@ -116,11 +116,6 @@ void open_run_directory(Session& s) {
 void build_model(Session& s) {
   Generator gen(s.config.seed);
   s.model = models::make_model(s.config.model, 3, s.data.num_classes(), s.config.width, gen);
-  if (s.config.batch < s.model->min_training_batch()) {
-    throw std::invalid_argument("--batch " + std::to_string(s.config.batch) + ": " + s.config.model +
-                                " trains on batches of at least " + std::to_string(s.model->min_training_batch()) +
-                                " images (its batch norm needs more than one value per channel)");
-  }
   // A resumed run takes its weights from last.safetensors; the starting weights were its epoch 0.
   const bool resuming = s.config.resume && file_exists(s.files.last);
   if (!resuming) {
@@ -146,6 +141,11 @@ double train_epoch(Session& s, int epoch, PhaseTimes& phases) {
   options.min_last_batch = static_cast<int>(s.model->min_training_batch());
   data::BatchLoader loader(*s.data.train_cache, options, static_cast<uint64_t>(epoch));
   size_t steps = loader.num_batches();
+  if (steps == 0) {
+    throw std::runtime_error("training split: " + std::to_string(s.data.train_cache->count()) +
+                             " image(s), fewer than " + std::to_string(options.min_last_batch) +
+                             ", the smallest batch " + s.config.model + " trains on");
+  }
   if (s.config.max_steps_per_epoch > 0) steps = std::min(steps, static_cast<size_t>(s.config.max_steps_per_epoch));
   if (!s.steps) {
     s.step_context = std::make_unique<StepContext>(

@@ -6,6 +6,7 @@
 #include "apps/segrun/flag_limits.h"
 #include "engine/backend_info.h"
 #include "losses/configs.h"
+#include "models/factory.h"
 
 namespace segrun::app {
 
@@ -50,6 +51,12 @@ void finalize_train_config(TrainConfig& config, const std::string& weights_text)
   }
   if (config.device == "cuda" && !cuda_info().built) {
     throw std::invalid_argument("--device cuda: this segrun was built without CUDA (configure with -DSEGRUN_CUDA=ON)");
+  }
+  if (config.batch < models::min_training_batch(config.model)) {
+    throw std::invalid_argument("--batch " + std::to_string(config.batch) + ": " + config.model +
+                                " trains on batches of at least " +
+                                std::to_string(models::min_training_batch(config.model)) +
+                                " images (its batch norm needs more than one value per channel)");
   }
   if (config.amp && config.device == "cpu") {
     throw std::invalid_argument("--amp: FP16 mixed precision runs on CUDA only; drop --amp or use --device cuda");

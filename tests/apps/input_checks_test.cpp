@@ -111,6 +111,7 @@ TEST_CASE("huge --width, --size, --batch and --epochs are refused at parse time 
   check_refused(train_args({"--width", "100000"}), "--width");
   check_refused(train_args({"--size", "65536x65536"}), "--size", "at most");
   check_refused(train_args({"--batch", "1000000"}), "--batch");
+  check_refused(train_args({"--model", "deeplabv3plus", "--batch", "1"}), "--batch", "at least 2 images");
   check_refused(train_args({"--epochs", "2000000000"}), "--epochs");
   check_refused({"synth", "--out", "/tmp/segrun_unused_synth", "--size", "100000x16"}, "--size", "at most");
   // Within every single limit but together far beyond any machine's memory.

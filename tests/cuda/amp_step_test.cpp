@@ -75,6 +75,7 @@ struct Step {
   Tensor logits;                   // on the CPU, f32
   std::vector<std::string> names;  // parameter names, in order
   std::vector<Tensor> before, gradients, after;
+  double grad_norm = 0;  // the optimiser's: of the unscaled gradients, before clipping
   std::vector<Tensor> gradients_flat() const {
     std::vector<Tensor> flat;
     for (const Tensor& g : gradients) flat.push_back(g.reshape({g.numel()}));
@@ -140,6 +141,7 @@ Step train_step(const std::string& name, Device device, bool amp, const Tensor& 
   const nn::StepOutcome outcome = optimizer.last_step();
   REQUIRE_MESSAGE(!outcome.skipped, name << ": gradients overflowed at loss scale " << loss_scale);
   CHECK(outcome.loss_scale == loss_scale);
+  step.grad_norm = outcome.grad_norm;
   for (const Tensor& p : parameters) step.after.push_back(on_cpu(p));
   return step;
 }
@@ -171,6 +173,11 @@ void check_model(const std::string& name, const Step& cpu, bool amp, const Tenso
   const Comparison whole = compare(concat_channels(gpu.gradients_flat()), concat_channels(cpu.gradients_flat()));
   INFO(name << " whole gradient: relative L2 " << whole.relative_l2 << ", cosine " << whole.cosine);
   CHECK(whole.cosine >= tol.whole_gradient_cosine);
+  // The device optimiser's own norm: a wrong unscale shows here as a factor of the loss scale
+  // (the update check below cannot see it: AdamW's first step is about lr * sign(g)).
+  INFO(name << " optimiser gradient norm " << gpu.grad_norm << " vs CPU " << cpu.grad_norm);
+  CHECK(gpu.grad_norm <= tol.tensor_norm_ratio * cpu.grad_norm);
+  CHECK(gpu.grad_norm >= cpu.grad_norm / tol.tensor_norm_ratio);
 
   double sum_sq = 0;
   int64_t count = 0;

@@ -18,7 +18,10 @@ inline Tensor sigmoid_gate(const Tensor& x, const Tensor& logit) {
   const Tensor saved_x = x.detach(), saved_logit = logit.detach();
   return record("sigmoid_gate", out, {x, logit}, [=](const Tensor& g) {
     Tensor gx = need[0] ? Tensor::empty(saved_x.shape(), g.dtype(), g.device()) : Tensor();
-    Tensor glogit = need[1] ? Tensor::empty(saved_logit.shape(), g.dtype(), g.device()) : Tensor();
+    // Without channels no kernel runs, and the logit's gradient is the empty sum: zero.
+    Tensor glogit = !need[1]   ? Tensor()
+                    : rows > 0 ? Tensor::empty(saved_logit.shape(), g.dtype(), g.device())
+                               : Tensor::zeros(saved_logit.shape(), g.dtype(), g.device());
     cuda::sigmoid_gate_backward(g.dtype(), saved_x.raw_data(), saved_logit.raw_data(), g.raw_data(),
                                 gx.defined() ? gx.raw_data() : nullptr, glogit.defined() ? glogit.raw_data() : nullptr,
                                 rows, channels, stream());
