@@ -1,5 +1,6 @@
 #include "cuda/context.h"
 
+#include <cuda_profiler_api.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -246,6 +247,10 @@ CudaContext& context() {
     return built;
   }();
   return *instance;
+}
+
+void profiler_range(bool on) {
+  SEGRUN_CUDA_CHECK(on ? cudaProfilerStart() : cudaProfilerStop());
 }
 
 bool device_available() {

@@ -103,6 +103,9 @@ CudaContext& context();
 // True when the runtime sees at least one GPU; never throws.
 bool device_available();
 
+// cudaProfilerStart (on) or cudaProfilerStop (off).
+void profiler_range(bool on);
+
 // The allocator hook the engine's Storage uses for cuda tensors.
 DeviceAllocator make_device_allocator();
 

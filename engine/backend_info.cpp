@@ -21,6 +21,9 @@ void reset_cuda_peak() {
 void synchronize_device(const Device& device) {
   if (device.is_cuda()) cuda::context().synchronize();
 }
+void set_profiler_range(bool on) {
+  if (cuda::device_available()) cuda::profiler_range(on);
+}
 #else
 CudaInfo cuda_info() {
   return {};
@@ -30,6 +33,7 @@ int64_t cuda_peak_bytes() {
 }
 void reset_cuda_peak() {}
 void synchronize_device(const Device&) {}
+void set_profiler_range(bool) {}
 #endif
 
 int cpu_thread_count() {

@@ -30,4 +30,9 @@ void reset_cuda_peak();
 // Waits until the device has run everything queued on it (nothing to wait for on the CPU).
 void synchronize_device(const Device& device);
 
+// Starts or ends the range an external profiler records when told to wait for it (Nsight
+// Compute's --profile-from-start off): cudaProfilerStart / cudaProfilerStop. Nothing without
+// the CUDA backend.
+void set_profiler_range(bool on);
+
 }  // namespace segrun

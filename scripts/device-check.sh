@@ -8,6 +8,8 @@
 #   bench_*_1   `segrun bench train --device cuda --amp` next to the same PyTorch step, round 1
 #   crosscheck  PyTorch f64 forward of both full-width models vs segrun on CUDA, f32 and AMP
 #   camvid      2 epochs of AMP training on CamVid; the training loss must fall
+#   profile_*   Nsight Compute over one replayed step of each model: kernel time by kernel name
+#               (informational: "n/a" where the profiler cannot run)
 #   bench_*_2   the benchmarks' second round
 #   memcheck    compute-sanitizer memcheck over the small parity cases, the fused losses and the
 #               optimiser, in whatever time is left; "partial" or "not run" when the budget ran
@@ -246,6 +248,12 @@ write_report() {
       grep '^=========' "$LOGS/memcheck.log" | grep -v -E 'COMPUTE-SANITIZER$' | head -n 25 |
         quote "## memcheck: its first lines"
     fi
+    local profile model
+    for profile in "$LOGS"/profile_*.txt; do
+      [ -s "$profile" ] || continue
+      model="${profile##*/profile_}"
+      quote "## Kernel time of one step: ${model%.txt}" <"$profile"
+    done
     if [ -s "$BENCH" ]; then
       echo "## Training step, batch 4, 512x256, AMP (median of 30 steps)"
       bench_table
@@ -506,6 +514,34 @@ EOF
   write_report
 }
 
+# profile_step MODEL: one replayed AMP training step under Nsight Compute, its kernels' device
+# time summed by kernel name (logs/profile_MODEL.txt, quoted in the summary): where the step's
+# time goes when it misses its target. Informational: a profiler that cannot run here (no ncu,
+# no access to the GPU's counters, gVisor) is "n/a", never a failure.
+profile_step() {
+  local model="$1" name="profile_$1" ncu
+  ncu="$(command -v ncu || echo /usr/local/cuda/bin/ncu)"
+  if [ "$(uname -r)" = 4.4.0 ] || [ ! -x "$ncu" ]; then
+    row "$name" "n/a (no Nsight Compute on this machine)" 0 "kernel $(uname -r)"
+    return
+  fi
+  # GOMP_SPINCOUNT set: segrun does not re-execute itself, so the profiled process is this one.
+  run_step "$name" 90 env GOMP_SPINCOUNT=300 "$ncu" --target-processes all --profile-from-start off \
+    --metrics gpu__time_duration.sum --csv --print-units base "$SEGRUN" bench train --device cuda --amp \
+    --model "$model" --warmup 3 --profile-step
+  local status note
+  if [ "$rc" -eq 0 ] && timeout 20 "$PYTHON" scripts/bench/kernel_time.py "$LOGS/$name.log" >"$LOGS/$name.txt" 2>&1; then
+    status=ok
+    note="$(head -n 1 "$LOGS/$name.txt")"
+  else
+    status="n/a (profiler did not run: rc=$rc)"
+    note="$(grep -m1 -E 'ERR_NVGPUCTRPERM|==ERROR==|rror' "$LOGS/$name.log" | cut -c1-150)"
+    [ -n "$note" ] || note="$(last_line "$name")"
+  fi
+  row "$name" "$status" "$took" "$note"
+  write_report
+}
+
 run_memcheck() {
   local sanitizer
   sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
@@ -561,6 +597,8 @@ if [ $preflight_ok -eq 1 ] || [ $keep_going -eq 1 ]; then
   step crosscheck 120 "$PYTHON" scripts/crosscheck/crosscheck.py --segrun "$SEGRUN" --only forward --large \
     --device cuda --amp --threads "$(nproc)" --require-torch
   camvid_check
+  profile_step attention_unet
+  profile_step deeplabv3plus
   bench_round 2
   run_memcheck
 fi

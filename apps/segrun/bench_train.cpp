@@ -39,6 +39,7 @@ struct TrainBenchOptions {
   std::string device = "cpu";
   int threads = 0;
   int warmup = 2, runs = 7;
+  bool profile_step = false;
 };
 
 double peak_host_mib() {
@@ -57,11 +58,32 @@ data::Batch synthetic_batch(const TrainBenchOptions& o, int width, int height) {
   return batch;
 }
 
+// --profile-step: the warm-up steps, then one step alone inside the profiler's range, so that
+// Nsight Compute (--profile-from-start off) records that step's kernels and nothing else.
+void profile_one_step(const TrainBenchOptions& o, StepRunner& steps, const data::Batch& batch, const Device& device) {
+  for (int i = 0; i < o.warmup; ++i) {
+    LaunchedStep step = steps.launch(batch, false);
+    finish_step(step);
+  }
+  synchronize_device(device);
+  set_profiler_range(true);
+  LaunchedStep step = steps.launch(batch, false);
+  const std::string mode = steps.last_mode();
+  finish_step(step);
+  synchronize_device(device);
+  set_profiler_range(false);
+  const nlohmann::json out = {{"bench", "train"}, {"model", o.model},   {"device", device.str()},
+                              {"amp", o.amp},     {"warmup", o.warmup}, {"profiled_step_mode", mode}};
+  std::printf("%s\n", out.dump().c_str());
+}
+
 void run_train_bench(const TrainBenchOptions& o) {
   int width = 0, height = 0;
   parse_size(o.size, width, height);
   if (o.amp && o.device == "cpu") throw std::invalid_argument("bench train: --amp needs --device cuda");
   if (o.runs < 3) throw std::invalid_argument("bench train: --runs must be >= 3");
+  if (o.profile_step && o.device != "cuda")
+    throw std::invalid_argument("bench train: --profile-step needs --device cuda");
   const Device device = Device::parse(o.device);
   if (device.is_cuda() && !cuda_info().built)
     throw std::invalid_argument("bench train: this segrun was built without CUDA");
@@ -77,6 +99,10 @@ void run_train_bench(const TrainBenchOptions& o) {
   StepContext ctx{*model, optimizer, loss, 1.0, device, o.amp};
   StepRunner steps(ctx, o.cuda_graph);
   const data::Batch batch = synthetic_batch(o, width, height);
+  if (o.profile_step) {
+    profile_one_step(o, steps, batch, device);
+    return;
+  }
   using Clock = std::chrono::steady_clock;
   // With graphs on, the first warm-up step runs eagerly and the second records the graph.
   for (int i = 0; i < o.warmup; ++i) {
@@ -169,6 +195,9 @@ void add_bench_train(CLI::App& bench) {
   cmd->add_option("--threads", o->threads, "CPU threads (0: OpenMP default)")->check(CLI::Range(0, kMaxThreads));
   cmd->add_option("--warmup", o->warmup, "Untimed steps first")->check(CLI::NonNegativeNumber)->capture_default_str();
   cmd->add_option("--runs", o->runs, "Timed steps; the median is reported")->capture_default_str();
+  cmd->add_flag("--profile-step", o->profile_step,
+                "CUDA: after the warm-up, run one step inside the profiler range (cudaProfilerStart/Stop) for "
+                "`ncu --profile-from-start off`, and time nothing");
   cmd->callback([o] { run_train_bench(*o); });
 }
 
