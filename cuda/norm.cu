@@ -27,46 +27,41 @@ __device__ float param_or(DType dt, const void* p, int64_t i, float fallback) {
   return p ? load_any(dt, p, i) : fallback;
 }
 
-// The batch statistics in two coalesced column sums (column_sums.cuh): the mean, then the
-// biased variance sum (x - mean)^2 / rows (more accurate than E[x^2] - mean^2).
+// The batch statistics in one pass of coalesced column sums (column_sums.cuh): the sums of
+// d = x - s and d^2, with s the channel's value in the first row. Then mean = s + E[d] and the
+// biased variance = E[d^2] - E[d]^2. A sample of the channel lies within a few standard
+// deviations of its mean, so E[d]^2 is of the order of the variance and the subtraction loses
+// a few roundings at most, however large the mean (E[x^2] - mean^2 would lose them all).
 template <typename T>
-struct XValue {
+struct ShiftedMoments {
   const T* x;
   int64_t c;
-  __device__ void operator()(int64_t r, int64_t ch, float* v) const { v[0] = to_float(x[r * c + ch]); }
-};
-
-struct StoreMean {
-  float inv_rows;
-  float* save_mean;
-  __device__ void operator()(int64_t ch, const float* sums) const { save_mean[ch] = sums[0] * inv_rows; }
-};
-
-template <typename T>
-struct SquaredDeviation {
-  const T* x;
-  int64_t c;
-  const float* mean;
   __device__ void operator()(int64_t r, int64_t ch, float* v) const {
-    const float d = to_float(x[r * c + ch]) - mean[ch];
-    v[0] = d * d;
+    const float d = to_float(x[r * c + ch]) - to_float(x[ch]);
+    v[0] = d;
+    v[1] = d * d;
   }
 };
 
-struct StoreVariance {
+template <typename T>
+struct StoreStatistics {
   NormArgs a;
-  const float* save_mean;
+  const T* x;
+  float* save_mean;
   float* save_invstd;
   void* running_mean;
   void* running_var;
   __device__ void operator()(int64_t ch, const float* sums) const {
     const float rows = static_cast<float>(a.rows);
-    const float var = sums[0] / rows;
+    const float mean_d = sums[0] / rows;
+    const float var = fmaxf(sums[1] / rows - mean_d * mean_d, 0.0f);
+    const float mean = to_float(x[ch]) + mean_d;
+    save_mean[ch] = mean;
     save_invstd[ch] = rsqrtf(var + a.eps);
     const float unbiased = a.rows > 1 ? var * rows / (rows - 1.0f) : var;
     if (running_mean)
       store_param(a.param_dt, running_mean, ch,
-                  (1.0f - a.momentum) * load_any(a.param_dt, running_mean, ch) + a.momentum * save_mean[ch]);
+                  (1.0f - a.momentum) * load_any(a.param_dt, running_mean, ch) + a.momentum * mean);
     if (running_var)
       store_param(a.param_dt, running_var, ch,
                   (1.0f - a.momentum) * load_any(a.param_dt, running_var, ch) + a.momentum * unbiased);
@@ -175,10 +170,8 @@ void batch_norm_forward_training(const NormArgs& a, const void* x, const void* w
   dispatch_storage(a.dt, "batch_norm2d", [&](auto tag) {
     using T = decltype(tag);
     const T* xt = static_cast<const T*>(x);
-    const float inv_rows = 1.0f / static_cast<float>(a.rows);
-    column_sums<1>(a.rows, a.c, XValue<T>{xt, a.c}, StoreMean{inv_rows, save_mean}, scratch, stream);
-    column_sums<1>(a.rows, a.c, SquaredDeviation<T>{xt, a.c, save_mean},
-                   StoreVariance{a, save_mean, save_invstd, running_mean, running_var}, scratch, stream);
+    column_sums<2>(a.rows, a.c, ShiftedMoments<T>{xt, a.c},
+                   StoreStatistics<T>{a, xt, save_mean, save_invstd, running_mean, running_var}, scratch, stream);
     normalize<T>(a, x, weight, bias, save_mean, save_invstd, residual, y, stream);
   });
 }
