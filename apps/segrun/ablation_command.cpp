@@ -28,12 +28,10 @@ void run_ablation_command(AblationFlags& flags) {
     if (!flags.seeds.empty()) plan.seeds = parse_seed_list(flags.seeds);
     const std::string cache_dir = plan.base.cache_dir;
     plan.base.out = join_path(plan.out, "run");
-    // Every model of the study meets the per-model checks (the smallest batch) before any run.
-    for (const std::string& model : {plan.then_model, plan.model}) {
-      if (model.empty()) continue;
-      plan.base.model = model;
-      finalize_train_config(plan.base, "");
-    }
+    finalize_train_config(plan.base, "");
+    // Both networks of the study train on --batch: refused before any run, not at the second.
+    check_training_batch(plan.model, plan.base.batch);
+    if (!plan.then_model.empty()) check_training_batch(plan.then_model, plan.base.batch);
     if (!plan.base.encoder_weights.empty() && plan.model != "deeplabv3plus" && plan.then_model != "deeplabv3plus") {
       throw std::invalid_argument("--encoder-weights: neither --model nor --then is deeplabv3plus");
     }

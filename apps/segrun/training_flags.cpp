@@ -52,12 +52,7 @@ void finalize_train_config(TrainConfig& config, const std::string& weights_text)
   if (config.device == "cuda" && !cuda_info().built) {
     throw std::invalid_argument("--device cuda: this segrun was built without CUDA (configure with -DSEGRUN_CUDA=ON)");
   }
-  if (config.batch < models::min_training_batch(config.model)) {
-    throw std::invalid_argument("--batch " + std::to_string(config.batch) + ": " + config.model +
-                                " trains on batches of at least " +
-                                std::to_string(models::min_training_batch(config.model)) +
-                                " images (its batch norm needs more than one value per channel)");
-  }
+  check_training_batch(config.model, config.batch);
   if (config.amp && config.device == "cpu") {
     throw std::invalid_argument("--amp: FP16 mixed precision runs on CUDA only; drop --amp or use --device cuda");
   }
@@ -65,6 +60,15 @@ void finalize_train_config(TrainConfig& config, const std::string& weights_text)
   check_fits_in_memory(training_memory_floor(config.batch, config.width_px, config.height_px, config.width),
                        "--batch " + std::to_string(config.batch) + " at --size " + std::to_string(config.width_px) +
                            "x" + std::to_string(config.height_px) + " and --width " + std::to_string(config.width));
+}
+
+void check_training_batch(const std::string& model, int batch) {
+  const int64_t smallest = models::min_training_batch(model);
+  if (batch < smallest) {
+    throw std::invalid_argument("--batch " + std::to_string(batch) + ": " + model + " trains on batches of at least " +
+                                std::to_string(smallest) +
+                                " images (its batch norm needs more than one value per channel)");
+  }
 }
 
 std::string default_cache_dir(const std::string& out) {

@@ -14,6 +14,8 @@ using training::TrainConfig;
 // Resolves --loss / --weights into `weights` and `loss`; checks combinations the parser cannot
 // (std::invalid_argument, one line, exit 2).
 void finalize_train_config(TrainConfig& config, const std::string& weights_text);
+// Refuses a --batch below the smallest batch `model` trains on (std::invalid_argument).
+void check_training_batch(const std::string& model, int batch);
 
 // Adds the shared training flags (data, size, schedule, device, ...) to a command.
 void add_training_flags(CLI::App& cmd, TrainConfig& config);
